@@ -1,0 +1,181 @@
+import { createRequire } from 'node:module';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import * as core from './index';
+
+// The same service source, compiled by tsc each way and evaluated against this package.
+const serviceSource = `
+import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, RECONNECT, USE, USESOCKET } from '@pestras/micro-socket-core';
+export class Base {
+  @CONNECT() baseConnect() { return 'base'; }
+}
+export class Chat extends Base {
+  @HANDSHAKE() first() {}
+  @USE() second() {}
+  @HANDSHAKE(['blog']) blogFirst() {}
+  @CONNECT() onConnect() {}
+  @RECONNECT(['default', 'blog']) onReconnect() {}
+  @USESOCKET() packets() {}
+  @EVENT('message') one() { return 1; }
+  @EVENT('message') two() { return 2; }
+  @EVENT('newArticle', ['blog']) article() {}
+  @DISCONNECT() gone() {}
+}
+export class Other {
+  @EVENT('message') three() { return 3; }
+}
+`;
+
+function compile(source: string, experimentalDecorators: boolean): Record<string, any> {
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      experimentalDecorators,
+    },
+  });
+  const module = { exports: {} as Record<string, any> };
+  const localRequire = createRequire(import.meta.url);
+  const requireShim = (id: string) => (id === '@pestras/micro-socket-core' ? core : localRequire(id));
+  new Function('require', 'module', 'exports', outputText)(requireShim, module, module.exports);
+  return module.exports;
+}
+
+for (const mode of ['legacy (experimentalDecorators)', 'TC39 standard'] as const) {
+  describe(`decorators compiled by tsc, ${mode}`, () => {
+    const legacy = mode.startsWith('legacy');
+
+    it('writes metadata on the class, base classes first and in declaration order', () => {
+      const { Chat } = compile(serviceSource, legacy);
+      const entries = core.getHandlerMetadata(Chat);
+      expect(entries.map((e) => `${e.hook}:${String(e.method)}:${e.namespaces.join(',')}`)).toEqual([
+        'connect:baseConnect:/',
+        'handshake:first:/',
+        'use:second:/',
+        'handshake:blogFirst:/blog',
+        'connect:onConnect:/',
+        'reconnect:onReconnect:/',
+        'reconnect:onReconnect:/blog',
+        'usesocket:packets:/',
+        'event:one:/',
+        'event:two:/',
+        'event:article:/blog',
+        'disconnect:gone:/',
+      ]);
+    });
+
+    it('keeps own metadata per class: the base class does not see its subclass handlers', () => {
+      const { Base, Chat } = compile(serviceSource, legacy);
+      expect(core.getHandlerMetadata(Base).map((e) => e.method)).toEqual(['baseConnect']);
+      expect(core.getOwnHandlerMetadata(Chat).some((e) => e.method === 'baseConnect')).toBe(false);
+    });
+
+    it('plans several handlers for one event in order, within a class and across classes', () => {
+      const { Chat, Other } = compile(serviceSource, legacy);
+      const chat = new Chat();
+      const other = new Other();
+      const plan = core.createHandlerPlan([chat, other]);
+      expect([...plan.keys()]).toEqual(['/', '/blog']);
+      const root = plan.get('/')!;
+      const message = root.events.get('message')!;
+      expect(message.map((ref) => ref.fn.call(ref.instance))).toEqual([1, 2, 3]);
+      expect(message.map((ref) => ref.instance)).toEqual([chat, chat, other]);
+      expect(root.middlewares.map((ref) => `${ref.hook}:${String(ref.method)}`)).toEqual([
+        'handshake:first',
+        'use:second',
+      ]);
+      expect(root.connect.map((ref) => ref.method)).toEqual(['baseConnect', 'onConnect']);
+      expect(plan.get('/blog')!.events.get('newArticle')![0]!.method).toBe('article');
+      expect(plan.get('/blog')!.middlewares.map((ref) => ref.method)).toEqual(['blogFirst']);
+    });
+
+    it('inherits handlers in a subclass that declares none and binds overrides', () => {
+      const { Chat } = compile(serviceSource, legacy);
+      class Quiet extends Chat {
+        two() {
+          return 22;
+        }
+      }
+      const plan = core.createHandlerPlan([new Quiet()]);
+      const message = plan.get('/')!.events.get('message')!;
+      expect(message.map((ref) => ref.fn.call(ref.instance))).toEqual([1, 22]);
+    });
+
+    it('refuses EVENT without a name, with a non-string or a reserved name, when the class is defined', () => {
+      for (const [arg, code] of [
+        ['', 'ERR_EVENT_NAME_MISSING'],
+        ['undefined as any', 'ERR_EVENT_NAME_MISSING'],
+        ['42 as any', 'ERR_EVENT_NAME_INVALID'],
+        ["'connect'", 'ERR_EVENT_NAME_RESERVED'],
+        ["'connect_error'", 'ERR_EVENT_NAME_RESERVED'],
+        ["'disconnect'", 'ERR_EVENT_NAME_RESERVED'],
+        ["'disconnecting'", 'ERR_EVENT_NAME_RESERVED'],
+        ["'newListener'", 'ERR_EVENT_NAME_RESERVED'],
+        ["'removeListener'", 'ERR_EVENT_NAME_RESERVED'],
+      ] as const) {
+        const source = `import { EVENT } from '@pestras/micro-socket-core';
+          export class Bad { @(EVENT as any)(${arg}) handler() {} }`;
+        let caught: unknown;
+        try {
+          compile(source, legacy);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught, arg).toBeInstanceOf(core.DecoratorError);
+        expect((caught as core.DecoratorError).code, arg).toBe(code);
+      }
+    });
+
+    it('refuses static methods and malformed namespaces', () => {
+      expect(() =>
+        compile(
+          `import { CONNECT } from '@pestras/micro-socket-core'; export class S { @CONNECT() static c() {} }`,
+          legacy,
+        ),
+      ).toThrow(core.DecoratorError);
+      expect(() =>
+        compile(
+          `import { CONNECT } from '@pestras/micro-socket-core'; export class S { @CONNECT([42] as any) c() {} }`,
+          legacy,
+        ),
+      ).toThrow(/namespaces must be a non-empty array/);
+    });
+  });
+}
+
+describe('decorators compiled by esbuild (this file, TC39 standard)', () => {
+  it('defaults namespaces to the main server and accepts paths or names', () => {
+    class Svc {
+      @core.CONNECT() a() {}
+      @core.CONNECT(['blog', '/blog', 'default']) b() {}
+    }
+    const entries = core.getHandlerMetadata(Svc);
+    expect(entries.map((e) => [e.method, e.namespaces])).toEqual([
+      ['a', ['/']],
+      ['b', ['/blog']],
+      ['b', ['/']],
+    ]);
+  });
+
+  it('shares metadata with a second copy of the package in the same process (the CJS build)', () => {
+    // The dual-package hazard for real: the built CommonJS bundle is a separate copy of every module.
+    const second: typeof core = createRequire(import.meta.url)('../dist/index.cjs');
+    expect(second.getHandlerMetadata).not.toBe(core.getHandlerMetadata);
+    class Svc {
+      @core.EVENT('ping') ping() {}
+      @second.EVENT('pong') pong() {}
+    }
+    expect(second.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
+    expect(core.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
+  });
+
+  it('plans nothing for an undecorated instance and refuses a decorated name that is not a method', () => {
+    expect(core.createHandlerPlan([{}]).size).toBe(0);
+    class Svc {
+      @core.EVENT('x') x() {}
+    }
+    const broken = new Svc();
+    Object.defineProperty(broken, 'x', { value: 'not a function' });
+    expect(() => core.createHandlerPlan([broken])).toThrow(/is not a function/);
+  });
+});

@@ -1,0 +1,234 @@
+import { DecoratorError } from './errors';
+import { addLegacyHandler, addStandardHandler, type HandlerMetadata, type HookKind } from './metadata';
+import { describe, normalizeNamespaces } from './namespaces';
+
+/**
+ * A method decorator that works with both TypeScript decorator modes: `experimentalDecorators`
+ * (legacy) and TC39 standard decorators (TypeScript 5's default when that flag is off).
+ *
+ * @example
+ * ```ts
+ * const onJoin: HandlerDecorator = EVENT('join', ['chat']);
+ * ```
+ */
+export interface HandlerDecorator {
+  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
+  (value: Function, context: ClassMethodDecoratorContext): void;
+}
+
+/**
+ * Namespace names as the decorators take them: an array (or one name); `'default'` is the main
+ * server, any other name a socket.io namespace (`'blog'` and `'/blog'` are the same).
+ *
+ * @example
+ * ```ts
+ * const namespaces: Namespaces = ['default', 'blog'];
+ * ```
+ */
+export type Namespaces = readonly string[] | string;
+
+/**
+ * Event names socket.io reserves for itself: an `EVENT` handler for one of them would never be
+ * called for a client's event, so declaring one is an error.
+ *
+ * @example
+ * ```ts
+ * RESERVED_EVENTS.has('disconnect'); // true
+ * ```
+ */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
+
+function handlerDecorator(
+  decorator: string,
+  hook: HookKind,
+  namespaces: unknown,
+  event?: string,
+): HandlerDecorator {
+  const paths = normalizeNamespaces(decorator, namespaces);
+  const entryFor = (method: string | symbol): HandlerMetadata =>
+    event === undefined ? { hook, method, namespaces: paths } : { hook, method, namespaces: paths, event };
+
+  return ((target: unknown, context: unknown): void => {
+    if (typeof context === 'object' && context !== null && 'kind' in context) {
+      const ctx = context as ClassMethodDecoratorContext;
+      if (ctx.kind !== 'method' || ctx.static || ctx.private) {
+        throw new DecoratorError(
+          'ERR_DECORATOR_TARGET',
+          `${decorator} decorates public instance methods only, not ${ctx.static ? 'static ' : ''}${ctx.private ? 'private ' : ''}${ctx.kind} ${String(ctx.name)}`,
+        );
+      }
+      if (!ctx.metadata) {
+        throw new DecoratorError(
+          'ERR_METADATA_UNAVAILABLE',
+          `${decorator}: decorator metadata is unavailable; import '@pestras/micro-socket-core' before defining the class`,
+        );
+      }
+      addStandardHandler(ctx.metadata, entryFor(ctx.name));
+      return;
+    }
+    if (typeof context !== 'string' && typeof context !== 'symbol') {
+      throw new DecoratorError('ERR_DECORATOR_TARGET', `${decorator} decorates methods only`);
+    }
+    if (typeof target === 'function') {
+      throw new DecoratorError(
+        'ERR_DECORATOR_TARGET',
+        `${decorator} decorates instance methods only, not static method ${String(context)}`,
+      );
+    }
+    addLegacyHandler((target as { constructor: Function }).constructor, entryFor(context));
+  }) as HandlerDecorator;
+}
+
+/**
+ * Runs the method for every socket newly connected to the namespaces, after the HANDSHAKE and
+ * USE middlewares accepted it. Called with `(server or namespace, socket)`.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Chat {
+ *   @CONNECT()
+ *   onConnect(io: Server, socket: Socket) { socket.join('lobby'); }
+ *   @CONNECT(['blog'])
+ *   onBlogConnect(ns: Namespace, socket: Socket) {}
+ * }
+ * ```
+ */
+export function CONNECT(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('CONNECT', 'connect', namespaces);
+}
+
+/**
+ * Runs the method, instead of CONNECT, for a socket whose session socket.io restored through
+ * connection state recovery. Called with `(server or namespace, socket)`.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Chat {
+ *   @RECONNECT()
+ *   onReconnect(io: Server, socket: Socket) { console.log('welcome back', socket.id); }
+ * }
+ * ```
+ */
+export function RECONNECT(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('RECONNECT', 'reconnect', namespaces);
+}
+
+/**
+ * Registers the method as a namespace middleware, mostly for authorization. Called with
+ * `(server or namespace, socket, next)`; `next(err)`, a throw or a rejection refuses the socket
+ * and the client receives `connect_error` with the error's message.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Auth {
+ *   @HANDSHAKE()
+ *   check(io: Server, socket: Socket, next: (err?: Error) => void) {
+ *     next(socket.handshake.auth.token === 'secret' ? undefined : new Error('unauthorized'));
+ *   }
+ * }
+ * ```
+ */
+export function HANDSHAKE(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('HANDSHAKE', 'handshake', namespaces);
+}
+
+/**
+ * A namespace middleware, the same as {@link HANDSHAKE}; HANDSHAKE and USE run together in the
+ * order they are declared. Called with `(server or namespace, socket, next)`.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Limits {
+ *   @USE(['blog'])
+ *   tag(ns: Namespace, socket: Socket, next: (err?: Error) => void) { socket.data.seen = Date.now(); next(); }
+ * }
+ * ```
+ */
+export function USE(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('USE', 'use', namespaces);
+}
+
+/**
+ * A per-packet middleware (socket.io's `socket.use`) that sees every incoming event before any
+ * EVENT handler. Called with `(server or namespace, packet, next, socket)`; a packet refused with
+ * `next(err)` (or a throw) never reaches an EVENT handler.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Guard {
+ *   @USESOCKET()
+ *   guard(io: Server, packet: unknown[], next: (err?: Error) => void, socket: Socket) {
+ *     next(packet[0] === 'admin' && !socket.data.admin ? new Error('forbidden') : undefined);
+ *   }
+ * }
+ * ```
+ */
+export function USESOCKET(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('USESOCKET', 'usesocket', namespaces);
+}
+
+/**
+ * Runs the method for one event sent by a client. Called with
+ * `(server or namespace, socket, ...args, ack?)`; returning a value (or a promise of one)
+ * answers the client's acknowledgement when the method does not call `ack` itself.
+ *
+ * @param name the event name; socket.io's reserved names ({@link RESERVED_EVENTS}) are refused.
+ * @param namespaces defaults to `['default']`, the main server.
+ * @throws {@link DecoratorError} when the class is defined, for a missing, non-string or reserved name.
+ * @example
+ * ```ts
+ * class Blog {
+ *   @EVENT('newArticle', ['blog'])
+ *   async newArticle(ns: Namespace, socket: Socket, title: string) {
+ *     return { saved: true, title };
+ *   }
+ * }
+ * ```
+ */
+export function EVENT(name: string, namespaces?: Namespaces): HandlerDecorator {
+  if (name === undefined || name === null || name === '') {
+    throw new DecoratorError('ERR_EVENT_NAME_MISSING', "EVENT needs an event name, as in @EVENT('message')");
+  }
+  if (typeof name !== 'string') {
+    throw new DecoratorError(
+      'ERR_EVENT_NAME_INVALID',
+      `EVENT needs the event name as a string, got ${describe(name)}`,
+    );
+  }
+  if (RESERVED_EVENTS.has(name)) {
+    throw new DecoratorError(
+      'ERR_EVENT_NAME_RESERVED',
+      `EVENT('${name}'): '${name}' is reserved by socket.io; use CONNECT, DISCONNECT or another event name`,
+    );
+  }
+  return handlerDecorator('EVENT', 'event', namespaces, name);
+}
+
+/**
+ * Runs the method when a socket leaves the namespace. Called with
+ * `(server or namespace, socket, reason)`.
+ *
+ * @param namespaces defaults to `['default']`, the main server.
+ * @example
+ * ```ts
+ * class Presence {
+ *   @DISCONNECT()
+ *   gone(io: Server, socket: Socket, reason: string) { io.emit('left', socket.id, reason); }
+ * }
+ * ```
+ */
+export function DISCONNECT(namespaces?: Namespaces): HandlerDecorator {
+  return handlerDecorator('DISCONNECT', 'disconnect', namespaces);
+}

@@ -1,0 +1,25 @@
+import './symbol-metadata';
+
+export {
+  CONNECT,
+  DISCONNECT,
+  EVENT,
+  HANDSHAKE,
+  type HandlerDecorator,
+  type Namespaces,
+  RECONNECT,
+  RESERVED_EVENTS,
+  USE,
+  USESOCKET,
+} from './decorators';
+export { DecoratorError, type DecoratorErrorCode } from './errors';
+export {
+  getHandlerMetadata,
+  getOwnHandlerMetadata,
+  HANDLERS_METADATA_KEY,
+  type HandlerMetadata,
+  type HookKind,
+} from './metadata';
+export { DEFAULT_NAMESPACE, namespacePath } from './namespaces';
+export { createHandlerPlan, type HandlerPlan, type HandlerRef, type NamespacePlan } from './plan';
+export { SYMBOL_METADATA } from './symbol-metadata';

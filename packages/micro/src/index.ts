@@ -1,0 +1,2 @@
+// Placeholder: written with the Micro plugin issue in this session.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: written with the publish bus issue in this session.
+export {};

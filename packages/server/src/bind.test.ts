@@ -1,0 +1,347 @@
+import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, RECONNECT, USE, USESOCKET } from '@pestras/micro-socket-core';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
+import { SocketError } from './errors';
+import { startSocketServer } from './testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+
+type Next = (err?: Error) => void;
+
+describe('HANDSHAKE and USE', () => {
+  it('run as namespace middlewares in declaration order; CONNECT runs only for accepted sockets', async () => {
+    const calls: string[] = [];
+    class Auth {
+      @USE() first(_io: Server, socket: Socket, next: Next) {
+        calls.push(`use:${socket.handshake.auth.token}`);
+        next();
+      }
+      @HANDSHAKE() second(_io: Server, socket: Socket, next: Next) {
+        calls.push(`handshake:${socket.handshake.auth.token}`);
+        next(socket.handshake.auth.token === 'good' ? undefined : new Error('unauthorized'));
+      }
+      @CONNECT() connect(_io: Server, socket: Socket) {
+        calls.push(`connect:${socket.handshake.auth.token}`);
+      }
+      @EVENT('ping') ping() {
+        calls.push('ping');
+        return 'pong';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Auth()]);
+
+    const bad = client(resources, url, { auth: { token: 'bad' } });
+    await expect(connected(bad)).rejects.toThrow('unauthorized');
+    expect(calls).toEqual(['use:bad', 'handshake:bad']);
+
+    const good = await connected(client(resources, url, { auth: { token: 'good' } }));
+    expect(await request(good, 'ping')).toBe('pong');
+    expect(calls.slice(2)).toEqual(['use:good', 'handshake:good', 'connect:good', 'ping']);
+  });
+
+  it('count a throw or a rejection as next(err) and keep serving others', async () => {
+    class Faulty {
+      @HANDSHAKE() check(_io: Server, socket: Socket, next: Next) {
+        const mode = socket.handshake.auth.mode;
+        if (mode === 'throw') throw new Error('thrown in handshake');
+        if (mode === 'reject') return Promise.reject(new Error('rejected in handshake'));
+        next();
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Faulty()]);
+    await expect(connected(client(resources, url, { auth: { mode: 'throw' } }))).rejects.toThrow(
+      'thrown in handshake',
+    );
+    await expect(connected(client(resources, url, { auth: { mode: 'reject' } }))).rejects.toThrow(
+      'rejected in handshake',
+    );
+    await connected(client(resources, url, { auth: { mode: 'ok' } }));
+    expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(2);
+  });
+
+  it('cut off a middleware that never calls next after the configured timeout', async () => {
+    class Stuck {
+      @HANDSHAKE() never() {}
+      @CONNECT() connect() {
+        throw new Error('CONNECT must not run');
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Stuck()], { middlewareTimeout: 200 });
+    await expect(connected(client(resources, url))).rejects.toThrow(/did not answer in time/);
+    expect(logger.lines.some((l) => l.level === 'warn' && /did not call next/.test(l.message))).toBe(true);
+    expect(logger.lines.some((l) => /CONNECT must not run/.test(String(l.meta[0])))).toBe(false);
+  });
+
+  it('apply per namespace: a blog middleware does not guard the main server', async () => {
+    class Blog {
+      @HANDSHAKE(['blog']) deny(_ns: Namespace, _socket: Socket, next: Next) {
+        next(new Error('members only'));
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Blog()]);
+    await connected(client(resources, url));
+    await expect(connected(client(resources, `${url}/blog`))).rejects.toThrow('members only');
+  });
+});
+
+describe('CONNECT and RECONNECT', () => {
+  it('CONNECT gets the server on the main namespace and the namespace elsewhere', async () => {
+    const seen: Array<[unknown, string]> = [];
+    class Hooks {
+      @CONNECT(['default', 'blog']) connect(target: Server | Namespace, socket: Socket) {
+        seen.push([target, socket.nsp.name]);
+      }
+    }
+    const { url, server } = await startSocketServer(resources, [new Hooks()]);
+    await connected(client(resources, url));
+    await connected(client(resources, `${url}/blog`));
+    await waitFor('two CONNECT calls', () => seen.length === 2);
+    expect(seen).toContainEqual([server.io, '/']);
+    expect(seen).toContainEqual([server.io.of('/blog'), '/blog']);
+  });
+
+  it('RECONNECT runs instead of CONNECT for a session restored by connection state recovery', async () => {
+    const calls: string[] = [];
+    class Hooks {
+      @CONNECT() connect(_io: Server, socket: Socket) {
+        calls.push('connect');
+        socket.emit('welcome');
+      }
+      @RECONNECT() reconnect(_io: Server, socket: Socket) {
+        calls.push(`reconnect:${socket.recovered}`);
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Hooks()]);
+    const socket = client(resources, url, {
+      reconnection: true,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+    });
+    const welcome = nextEvent(socket, 'welcome');
+    await connected(socket);
+    await welcome; // recovery restores only clients that received at least one event
+    socket.io.engine.close();
+    await waitFor('the restored session', () => calls.length === 2 && socket.connected);
+    expect(socket.recovered).toBe(true);
+    expect(calls).toEqual(['connect', 'reconnect:true']);
+  });
+
+  it('runs CONNECT again after a reconnect when recovery is turned off through serverOptions', async () => {
+    const calls: string[] = [];
+    class Hooks {
+      @CONNECT() connect(_io: Server, socket: Socket) {
+        calls.push('connect');
+        socket.emit('welcome');
+      }
+      @RECONNECT() reconnect() {
+        calls.push('reconnect');
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Hooks()], {
+      serverOptions: { connectionStateRecovery: false as never },
+    });
+    const socket = client(resources, url, {
+      reconnection: true,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+    });
+    const welcome = nextEvent(socket, 'welcome');
+    await connected(socket);
+    await welcome;
+    socket.io.engine.close();
+    await waitFor('a second session', () => calls.length === 2);
+    expect(calls).toEqual(['connect', 'connect']);
+  });
+});
+
+describe('USESOCKET', () => {
+  it('sees every packet with (target, packet, next, socket); a refused packet never reaches EVENT', async () => {
+    const seen: unknown[] = [];
+    const handled: string[] = [];
+    class Guard {
+      @USESOCKET() guard(io: Server, packet: unknown[], next: Next, socket: Socket) {
+        seen.push([io.constructor.name, packet[0], typeof next, socket.constructor.name]);
+        if (packet[0] === 'secret') return next(new Error('forbidden'));
+        if (packet[0] === 'crash') throw new TypeError('bug in guard');
+        next();
+      }
+      @EVENT('secret') secret() {
+        handled.push('secret');
+        return 'leaked';
+      }
+      @EVENT('crash') crash() {
+        handled.push('crash');
+      }
+      @EVENT('open') open() {
+        handled.push('open');
+        return 'ok';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Guard()]);
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'secret')).toEqual({
+      error: { code: 'ERR_PACKET_REJECTED', message: 'forbidden' },
+    });
+    expect(await request(socket, 'crash')).toEqual({
+      error: { code: 'ERR_INTERNAL', message: 'Internal server error' },
+    });
+    socket.emit('secret'); // without an ack: refused silently, and socket.io's `error` event must not throw
+    expect(await request(socket, 'open')).toBe('ok');
+    expect(handled).toEqual(['open']);
+    expect(seen[0]).toEqual(['Server', 'secret', 'function', 'Socket']);
+    expect(socket.connected).toBe(true);
+  });
+});
+
+describe('EVENT', () => {
+  it('gets (target, socket, ...args, ack) and runs bound to its own instance', async () => {
+    class Blog {
+      readonly name = 'blog-service';
+      @EVENT('newArticle', ['blog']) article(
+        ns: Namespace,
+        socket: Socket,
+        title: string,
+        tags: string[],
+        ack: Function,
+      ) {
+        ack({ self: this.name, ns: ns.name, socket: socket.nsp.name, title, tags });
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Blog()]);
+    const socket = await connected(client(resources, `${url}/blog`));
+    expect(await request(socket, 'newArticle', 'Hello', ['a', 'b'])).toEqual({
+      self: 'blog-service',
+      ns: '/blog',
+      socket: '/blog',
+      title: 'Hello',
+      tags: ['a', 'b'],
+    });
+  });
+
+  it('answers the ack with the returned value or the resolved promise when the handler did not', async () => {
+    class Answers {
+      @EVENT('sync') sync(_io: Server, _s: Socket, n: number) {
+        return n * 2;
+      }
+      @EVENT('async') async asyncAnswer(_io: Server, _s: Socket, n: number) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return n * 3;
+      }
+      @EVENT('explicit') explicit(_io: Server, _s: Socket, ack: (v: unknown) => void) {
+        ack('from ack');
+        return 'ignored';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Answers()]);
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'sync', 21)).toBe(42);
+    expect(await request(socket, 'async', 5)).toBe(15);
+    expect(await request(socket, 'explicit')).toBe('from ack');
+  });
+
+  it('logs a throwing or rejecting handler, answers its ack with a safe error, and keeps the process up', async () => {
+    class Faulty {
+      @EVENT('boom') boom() {
+        throw new Error('secret internals at /srv/db.ts:42');
+      }
+      @EVENT('reject') async reject() {
+        throw new Error('async internals');
+      }
+      @EVENT('notFound') notFound(_io: Server, _s: Socket, id: string) {
+        throw new SocketError('NOT_FOUND', `no article ${id}`);
+      }
+      @EVENT('fire') fire() {
+        throw new Error('no ack asked');
+      }
+      @EVENT('ok') ok() {
+        return 'still fine';
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Faulty()]);
+    const socket = await connected(client(resources, url));
+    const other = await connected(client(resources, url));
+    const generic = { error: { code: 'ERR_INTERNAL', message: 'Internal server error' } };
+    expect(await request(socket, 'boom')).toEqual(generic);
+    expect(await request(socket, 'reject')).toEqual(generic);
+    expect(await request(socket, 'notFound', 'x1')).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no article x1' },
+    });
+    socket.emit('fire');
+    await waitFor('the fire-and-forget failure logged', () =>
+      logger.lines.some((l) => l.level === 'error' && String(l.meta[0]).includes('no ack asked')),
+    );
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      "micro-socket: EVENT 'boom' Faulty.boom failed",
+      "micro-socket: EVENT 'reject' Faulty.reject failed",
+      "micro-socket: EVENT 'fire' Faulty.fire failed",
+    ]);
+    expect(await request(socket, 'ok')).toBe('still fine');
+    expect(await request(other, 'ok')).toBe('still fine');
+  });
+
+  it('treats prototype keys as plain event names: __proto__, constructor and toString call nothing', async () => {
+    const calls: string[] = [];
+    class Proto {
+      @EVENT('toString') named() {
+        calls.push('toString handler');
+        return 'declared';
+      }
+      @EVENT('ping') ping() {
+        return 'pong';
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Proto()]);
+    const socket = await connected(client(resources, url));
+    socket.emit('__proto__', { polluted: true });
+    socket.emit('constructor', 'x');
+    socket.emit('hasOwnProperty', 'x');
+    expect(await request(socket, 'toString')).toBe('declared');
+    expect(await request(socket, 'ping')).toBe('pong');
+    expect(calls).toEqual(['toString handler']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('survives a malformed socket.io frame: only the sender is dropped', async () => {
+    class Echo {
+      @EVENT('echo') echo(_io: Server, _s: Socket, v: unknown) {
+        return v;
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Echo()]);
+    const hostile = await connected(client(resources, url));
+    const other = await connected(client(resources, url));
+    const dropped = nextEvent(hostile, 'disconnect');
+    // An engine.io message whose socket.io payload is not valid JSON.
+    (hostile.io.engine as unknown as { write(data: string): void }).write('42["echo",{bad json');
+    await dropped;
+    expect(await request(other, 'echo', 'still here')).toBe('still here');
+  });
+});
+
+describe('DISCONNECT and options', () => {
+  it('DISCONNECT gets (target, socket, reason)', async () => {
+    const seen: unknown[] = [];
+    class Presence {
+      @DISCONNECT(['blog']) gone(ns: Namespace, socket: Socket, reason: string) {
+        seen.push([ns.name, typeof socket.id, reason]);
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Presence()]);
+    const socket = await connected(client(resources, `${url}/blog`));
+    socket.disconnect();
+    await waitFor('DISCONNECT', () => seen.length === 1);
+    expect(seen).toEqual([['/blog', 'string', 'client namespace disconnect']]);
+  });
+
+  it('applies maxListeners to the server and every bound namespace', async () => {
+    class Many {
+      @CONNECT(['default', 'blog', 'news']) c() {}
+    }
+    const { server } = await startSocketServer(resources, [new Many()], { maxListeners: 42 });
+    expect(server.io.getMaxListeners()).toBe(42);
+    for (const ns of ['/', '/blog', '/news']) expect(server.io.of(ns).getMaxListeners()).toBe(42);
+  });
+});

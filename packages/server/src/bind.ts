@@ -1,0 +1,109 @@
+import { createHandlerPlan, type HandlerPlan, type NamespacePlan } from '@pestras/micro-socket-core';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { type BindContext, invokeEvent, invokeHook } from './invoke';
+import { type Logger, safeLogger } from './logger';
+import { namespaceMiddleware, packetMiddleware } from './middleware';
+
+/**
+ * How long a HANDSHAKE or USE middleware may take before the socket is refused, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * bindHandlers(io, [new Auth()], { middlewareTimeout: DEFAULT_MIDDLEWARE_TIMEOUT * 2 });
+ * ```
+ */
+export const DEFAULT_MIDDLEWARE_TIMEOUT = 10_000;
+
+/**
+ * Options of {@link bindHandlers}.
+ *
+ * @example
+ * ```ts
+ * const options: BindOptions = { logger: console, maxListeners: 20, middlewareTimeout: 5_000 };
+ * ```
+ */
+export interface BindOptions {
+  /** Where handler failures are logged; `console` by default. */
+  logger?: Partial<Logger> | null;
+  /** `setMaxListeners` for the server and every bound namespace. */
+  maxListeners?: number | null;
+  /**
+   * Milliseconds a HANDSHAKE/USE middleware may take to call `next` before the client receives
+   * `connect_error`; {@link DEFAULT_MIDDLEWARE_TIMEOUT} by default, 0 for no limit.
+   */
+  middlewareTimeout?: number | null;
+}
+
+function bindNamespace(
+  ctx: BindContext,
+  nsp: Namespace,
+  target: Server | Namespace,
+  plan: NamespacePlan,
+): void {
+  for (const ref of plan.middlewares) nsp.use(namespaceMiddleware(ctx, ref, target));
+
+  // One listener per event, shared by every socket: socket.io calls it with `this` = the socket,
+  // so a connection costs no closure per event.
+  const events = [...plan.events].map(([event, refs]) => {
+    const label = `EVENT '${event}'`;
+    const listener = function (this: Socket, ...args: unknown[]) {
+      invokeEvent(ctx, label, refs, [target, this, ...args]);
+    };
+    return [event, listener] as const;
+  });
+  const disconnect = plan.disconnect;
+  const onDisconnect = disconnect.length
+    ? function (this: Socket, reason: string) {
+        for (const ref of disconnect) invokeHook(ctx, 'DISCONNECT', ref, [target, this, reason]);
+      }
+    : undefined;
+  const usesocket = plan.usesocket;
+
+  nsp.on('connection', (socket: Socket) => {
+    if (usesocket.length) socket.use(packetMiddleware(ctx, usesocket, target, socket));
+    for (const [event, listener] of events) socket.on(event, listener);
+    if (onDisconnect) socket.on('disconnect', onDisconnect);
+    // Events are bound first so that a CONNECT handler still awaiting something misses nothing.
+    const [hooks, label] = socket.recovered ? [plan.reconnect, 'RECONNECT'] : [plan.connect, 'CONNECT'];
+    for (const ref of hooks) invokeHook(ctx, label, ref, [target, socket]);
+  });
+}
+
+/**
+ * Binds the decorated methods of handler instances to a socket.io server: HANDSHAKE and USE as
+ * namespace middlewares, USESOCKET as packet middleware, CONNECT/RECONNECT/DISCONNECT and EVENT
+ * handlers on each socket, each method called on its own instance. Methods for the main server
+ * receive the `Server` as first argument, methods for another namespace its `Namespace`.
+ *
+ * Call it once per server, before clients connect.
+ *
+ * @returns the plan that was bound, for inspection.
+ * @example
+ * ```ts
+ * import { Server } from 'socket.io';
+ * import { EVENT } from '@pestras/micro-socket-core';
+ * import { bindHandlers } from '@pestras/micro-socket-server';
+ *
+ * class Echo {
+ *   @EVENT('echo')
+ *   echo(io: Server, socket: Socket, text: string) { return text; }
+ * }
+ * const io = new Server(3000);
+ * bindHandlers(io, [new Echo()]);
+ * ```
+ */
+export function bindHandlers(io: Server, handlers: Iterable<object>, options: BindOptions = {}): HandlerPlan {
+  const plan = createHandlerPlan(handlers);
+  const ctx: BindContext = {
+    logger: safeLogger(options.logger ?? undefined),
+    middlewareTimeout: options.middlewareTimeout ?? DEFAULT_MIDDLEWARE_TIMEOUT,
+  };
+  const maxListeners = options.maxListeners;
+  if (typeof maxListeners === 'number') io.setMaxListeners(maxListeners);
+  for (const nsPlan of plan.values()) {
+    const nsp = io.of(nsPlan.namespace);
+    if (typeof maxListeners === 'number') nsp.setMaxListeners(maxListeners);
+    bindNamespace(ctx, nsp, nsPlan.namespace === '/' ? io : nsp, nsPlan);
+  }
+  return plan;
+}

@@ -1,0 +1,70 @@
+/**
+ * The one error class of `@pestras/micro-socket-server`, and the one handlers throw to answer a
+ * client's acknowledgement with an error of their own: its `code` and `message` reach the client
+ * as `{ error: { code, message } }`. Any other error reaches the client as
+ * {@link INTERNAL_ERROR}, with no message or stack of its own.
+ *
+ * Codes of the package itself start with `ERR_`; handlers may use any code.
+ *
+ * @example
+ * ```ts
+ * class Blog {
+ *   @EVENT('article')
+ *   article(io: Server, socket: Socket, id: string) {
+ *     if (!articles.has(id)) throw new SocketError('NOT_FOUND', `no article ${id}`);
+ *     return articles.get(id);
+ *   }
+ * }
+ * // client: socket.emit('article', 'x', (res) => res.error?.code === 'NOT_FOUND')
+ * ```
+ */
+export class SocketError extends Error {
+  override readonly name = 'SocketError';
+  /** A stable, machine-readable code sent to the client. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * What a client receives in its acknowledgement when a handler failed.
+ *
+ * @example
+ * ```ts
+ * socket.emit('save', doc, (res: { error?: AckError['error'] }) => {
+ *   if (res?.error) console.warn(res.error.code, res.error.message);
+ * });
+ * ```
+ */
+export interface AckError {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/**
+ * The acknowledgement a client receives for a handler error that is not a {@link SocketError}.
+ *
+ * @example
+ * ```ts
+ * INTERNAL_ERROR; // { error: { code: 'ERR_INTERNAL', message: 'Internal server error' } }
+ * ```
+ */
+export const INTERNAL_ERROR: AckError = Object.freeze({
+  error: Object.freeze({ code: 'ERR_INTERNAL', message: 'Internal server error' }),
+});
+
+/**
+ * The acknowledgement payload for an error: a {@link SocketError}'s own code and message,
+ * {@link INTERNAL_ERROR} for anything else.
+ *
+ * @example
+ * ```ts
+ * toAckError(new SocketError('NOT_FOUND', 'gone')); // { error: { code: 'NOT_FOUND', message: 'gone' } }
+ * toAckError(new TypeError('x is undefined')); // INTERNAL_ERROR
+ * ```
+ */
+export function toAckError(err: unknown): AckError {
+  return err instanceof SocketError ? { error: { code: err.code, message: err.message } } : INTERNAL_ERROR;
+}

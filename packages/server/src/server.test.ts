@@ -1,0 +1,81 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EVENT } from '@pestras/micro-socket-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request } from '../../../testing';
+import { SocketError } from './errors';
+import { DEFAULT_HOST, DEFAULT_PORT, SocketServer, toServerOptions } from './server';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+
+class Echo {
+  @EVENT('echo') echo(_io: unknown, _socket: unknown, value: unknown) {
+    return value;
+  }
+}
+
+async function borrowedHttpServer(): Promise<{ http: HttpServer; url: string }> {
+  const http = createServer((req, res) => res.end(`app:${req.url}`));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  resources.add(http, (h) => new Promise((resolve) => h.close(resolve)));
+  return { http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+describe('SocketServer', () => {
+  it("defaults to the seed's port 3001 and host 0.0.0.0, connection state recovery on, CORS closed", () => {
+    expect([DEFAULT_PORT, DEFAULT_HOST]).toEqual([3001, '0.0.0.0']);
+    const options = toServerOptions({});
+    expect(options.connectionStateRecovery).toEqual({
+      maxDisconnectionDuration: 120_000,
+      skipMiddlewares: true,
+    });
+    expect(options.cors).toBeUndefined();
+    expect(
+      toServerOptions({ serverOptions: { connectionStateRecovery: false as never } }),
+    ).not.toHaveProperty('connectionStateRecovery');
+    const adapter = class {} as never;
+    expect(toServerOptions({ adapter }).adapter).toBe(adapter);
+  });
+
+  it('creates, serves and closes its own http server', async () => {
+    const server = await new SocketServer({ port: 0, host: '127.0.0.1' }).start([new Echo()]);
+    resources.add(server, (s) => s.close());
+    const url = `http://127.0.0.1:${server.port}`;
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'echo', 'hi')).toBe('hi');
+    const gone = nextEvent(socket, 'disconnect');
+    await server.close();
+    await gone;
+    await expect(fetch(`${url}/socket.io/?EIO=4&transport=polling`)).rejects.toThrow();
+    await server.close(); // a second close is harmless
+  });
+
+  it('attaches to a borrowed http server, given directly or by a function, and leaves it listening', async () => {
+    for (const given of ['instance', 'function'] as const) {
+      const { http, url } = await borrowedHttpServer();
+      const sockets = new SocketServer(null, given === 'instance' ? http : () => http);
+      await sockets.start([new Echo()]);
+      const socket = await connected(client(resources, url));
+      expect(await request(socket, 'echo', given)).toBe(given);
+      expect(await (await fetch(`${url}/hello`)).text()).toBe('app:/hello');
+      await sockets.close();
+      expect(http.listening).toBe(true);
+      expect(await (await fetch(`${url}/again`)).text()).toBe('app:/again');
+      // socket.io's routes are gone with it: the app answers them now
+      expect(await (await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).text()).toMatch(/^app:/);
+    }
+  });
+
+  it('refuses a server function that returns nothing, a second start and a port in use', async () => {
+    await expect(new SocketServer(null, () => null).start()).rejects.toMatchObject({
+      code: 'ERR_NO_HTTP_SERVER',
+    });
+    const first = await new SocketServer({ port: 0, host: '127.0.0.1' }).start();
+    resources.add(first, (s) => s.close());
+    await expect(first.start()).rejects.toBeInstanceOf(SocketError);
+    const clash = new SocketServer({ port: first.port, host: '127.0.0.1' });
+    await expect(clash.start()).rejects.toMatchObject({ code: 'ERR_LISTEN' });
+    expect(() => new SocketServer().io).toThrow(SocketError);
+  });
+});

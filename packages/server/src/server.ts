@@ -1,0 +1,247 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Server, type ServerOptions } from 'socket.io';
+import { type BindOptions, bindHandlers } from './bind';
+import { SocketError } from './errors';
+import type { Logger } from './logger';
+
+/**
+ * The options of a {@link SocketServer} (and of the seed's `MicroSocket`).
+ *
+ * @example
+ * ```ts
+ * const options: SocketIOOptions = {
+ *   port: 3001,
+ *   host: '0.0.0.0',
+ *   maxListeners: 20,
+ *   serverOptions: { cors: { origin: ['https://example.com'] } },
+ * };
+ * ```
+ */
+export interface SocketIOOptions {
+  /**
+   * socket.io's own server options. Connection state recovery is on by default
+   * ({@link DEFAULT_SERVER_OPTIONS}); `connectionStateRecovery: false` turns it off. CORS stays
+   * closed unless configured here.
+   */
+  serverOptions?: Partial<ServerOptions> | null;
+  /** `setMaxListeners` for the server and every bound namespace; 10 by default. */
+  maxListeners?: number | null;
+  /** A socket.io adapter (for example `createAdapter()` of `@socket.io/redis-adapter`). */
+  adapter?: ServerOptions['adapter'] | null;
+  /** The port of the http server the plugin creates; 3001 by default, 0 for any free port. */
+  port?: number | null;
+  /** The host of the http server the plugin creates; `'0.0.0.0'` by default. */
+  host?: string | null;
+  /** Where failures are logged; `console` by default. */
+  logger?: Partial<Logger> | null;
+  /** See {@link BindOptions.middlewareTimeout}. */
+  middlewareTimeout?: number | null;
+}
+
+/**
+ * An http(s) server socket.io can attach to.
+ *
+ * @example
+ * ```ts
+ * const web: HttpServerLike = http.createServer(app);
+ * ```
+ */
+export type HttpServerLike = HttpServer | HttpsServer;
+
+/**
+ * A server to attach to instead of creating one: the server, or a function returning it, called
+ * when the socket server starts (useful when the server does not exist yet at construction).
+ *
+ * @example
+ * ```ts
+ * const later: HttpServerSource = () => router.server;
+ * ```
+ */
+export type HttpServerSource = HttpServerLike | (() => HttpServerLike | null | undefined);
+
+/**
+ * socket.io options applied unless `serverOptions` says otherwise: connection state recovery for
+ * two minutes, skipping the middlewares on a restored session (socket.io's own defaults for it).
+ *
+ * @example
+ * ```ts
+ * new SocketServer({ serverOptions: { connectionStateRecovery: { ...DEFAULT_SERVER_OPTIONS.connectionStateRecovery, maxDisconnectionDuration: 10_000 } } });
+ * ```
+ */
+export const DEFAULT_SERVER_OPTIONS: Readonly<Partial<ServerOptions>> = Object.freeze({
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
+});
+
+/** Defaults of the seed's option table. */
+export const DEFAULT_PORT = 3001;
+/** Defaults of the seed's option table. */
+export const DEFAULT_HOST = '0.0.0.0';
+const DEFAULT_MAX_LISTENERS = 10;
+
+/** The socket.io server options a {@link SocketIOOptions} stands for. */
+export function toServerOptions(options: SocketIOOptions): Partial<ServerOptions> {
+  const merged: Partial<ServerOptions> = { ...DEFAULT_SERVER_OPTIONS, ...options.serverOptions };
+  const recovery: unknown = merged.connectionStateRecovery;
+  if (recovery === false || recovery === null) delete merged.connectionStateRecovery;
+  if (options.adapter) merged.adapter = options.adapter;
+  return merged;
+}
+
+type ListenerSnapshot = Map<string, Function[]>;
+// engine.io replaces the `request` listeners of a server it attaches to and adds its own for
+// `upgrade`, `close` and `listening`; restoring them is what leaves a borrowed server as it was.
+const ATTACH_EVENTS = ['request', 'upgrade', 'close', 'listening'] as const;
+
+function snapshotListeners(server: HttpServerLike): ListenerSnapshot {
+  return new Map(ATTACH_EVENTS.map((event) => [event, server.listeners(event).slice()]));
+}
+
+function restoreListeners(server: HttpServerLike, snapshot: ListenerSnapshot): void {
+  for (const [event, listeners] of snapshot) {
+    server.removeAllListeners(event);
+    for (const listener of listeners) server.on(event, listener as (...args: unknown[]) => void);
+  }
+}
+
+/**
+ * A socket.io server with decorated handlers bound to it, on its own http server or on one it is
+ * given. `close()` closes what it created and leaves a borrowed http server listening.
+ *
+ * @example
+ * ```ts
+ * const server = await new SocketServer({ port: 3001 }).start([new Chat()]);
+ * console.log(server.port);
+ * // ...
+ * await server.close();
+ *
+ * // on an existing http server
+ * const web = http.createServer(app).listen(8080);
+ * const sockets = await new SocketServer(null, web).start([new Chat()]);
+ * ```
+ */
+export class SocketServer {
+  readonly options: Readonly<SocketIOOptions>;
+  readonly #source: HttpServerSource | undefined;
+  #io: Server | undefined;
+  #http: HttpServerLike | undefined;
+  #borrowed: ListenerSnapshot | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options?: SocketIOOptions | null, server?: HttpServerSource | null) {
+    this.options = { ...options };
+    this.#source = server ?? undefined;
+  }
+
+  /** The socket.io server; throws before {@link SocketServer.start}. */
+  get io(): Server {
+    if (!this.#io) throw new SocketError('ERR_NOT_STARTED', 'SocketServer: call start() first');
+    return this.#io;
+  }
+
+  /** The http server socket.io is attached to; throws before {@link SocketServer.start}. */
+  get httpServer(): HttpServerLike {
+    if (!this.#http) throw new SocketError('ERR_NOT_STARTED', 'SocketServer: call start() first');
+    return this.#http;
+  }
+
+  /** Whether {@link SocketServer.start} has run and {@link SocketServer.close} has not. */
+  get started(): boolean {
+    return this.#io !== undefined && this.#closing === undefined;
+  }
+
+  /** The port the http server listens on (useful with `port: 0`); undefined while not listening. */
+  get port(): number | undefined {
+    const address = this.#http?.address();
+    return address && typeof address === 'object' ? (address as AddressInfo).port : undefined;
+  }
+
+  /**
+   * Creates the socket.io server, binds the handler instances and, on an http server of its own,
+   * starts listening.
+   *
+   * @throws {@link SocketError} `ERR_ALREADY_STARTED`, `ERR_NO_HTTP_SERVER` (a server function
+   * returned nothing), `ERR_LISTEN` (the port could not be bound).
+   */
+  async start(handlers: Iterable<object> = []): Promise<this> {
+    if (this.#io) throw new SocketError('ERR_ALREADY_STARTED', 'SocketServer: already started');
+    const options = this.options;
+    const http = this.#resolveHttpServer();
+    const owned = this.#source === undefined;
+    const snapshot = owned ? undefined : snapshotListeners(http);
+    const io = new Server(http, toServerOptions(options));
+    const bindOptions: BindOptions = {
+      logger: options.logger,
+      maxListeners: options.maxListeners ?? DEFAULT_MAX_LISTENERS,
+      middlewareTimeout: options.middlewareTimeout,
+    };
+    try {
+      bindHandlers(io, handlers, bindOptions);
+      if (owned) await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
+    } catch (err) {
+      await closeIo(io, owned ? http : undefined, snapshot, http);
+      throw err;
+    }
+    this.#io = io;
+    this.#http = http;
+    this.#borrowed = snapshot;
+    return this;
+  }
+
+  /**
+   * Disconnects every client and closes socket.io; closes the http server only when it created
+   * it. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (!this.#io || !this.#http) return Promise.resolve();
+    this.#closing ??= closeIo(this.#io, this.#borrowed ? undefined : this.#http, this.#borrowed, this.#http);
+    return this.#closing;
+  }
+
+  #resolveHttpServer(): HttpServerLike {
+    if (this.#source === undefined) return createServer();
+    const server = typeof this.#source === 'function' ? this.#source() : this.#source;
+    if (!server || typeof (server as HttpServerLike).listeners !== 'function') {
+      throw new SocketError(
+        'ERR_NO_HTTP_SERVER',
+        'SocketServer: the http server function returned no server; is the plugin that creates it registered first?',
+      );
+    }
+    return server;
+  }
+}
+
+function listen(http: HttpServerLike, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      http.off('listening', onListening);
+      reject(
+        new SocketError('ERR_LISTEN', `SocketServer: cannot listen on ${host}:${port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    };
+    const onListening = () => {
+      http.off('error', onError);
+      resolve();
+    };
+    http.once('error', onError);
+    http.once('listening', onListening);
+    http.listen(port, host);
+  });
+}
+
+async function closeIo(
+  io: Server,
+  owned: HttpServerLike | undefined,
+  snapshot: ListenerSnapshot | undefined,
+  http: HttpServerLike,
+): Promise<void> {
+  // Without an httpServer, io.close() disconnects and closes socket.io but leaves the server be.
+  if (!owned) (io as unknown as { httpServer?: unknown }).httpServer = undefined;
+  const closed = io.close();
+  if (owned) (owned as HttpServer).closeAllConnections?.();
+  await closed;
+  if (snapshot) restoreListeners(http, snapshot);
+}

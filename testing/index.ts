@@ -1,0 +1,180 @@
+// Test tools shared by every package and example: real clients, real processes, deadlines.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  type Socket as ClientSocket,
+  io as connect,
+  type ManagerOptions,
+  type SocketOptions,
+} from 'socket.io-client';
+
+/** Polls `check` until it returns a truthy value or the deadline passes; then throws with `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  { timeout = 5_000, interval = 10 }: { timeout?: number; interval?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/** Resolves with the arguments of the next `event`, or rejects after `timeout` ms. */
+export async function nextEvent<T extends unknown[] = unknown[]>(
+  emitter: {
+    once(event: string, listener: (...args: any[]) => void): unknown;
+    off(event: string, listener: (...args: any[]) => void): unknown;
+  },
+  event: string,
+  timeout = 5_000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const listener = (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeout} ms waiting for '${event}'`));
+    }, timeout);
+    emitter.once(event, listener);
+  });
+}
+
+/** Everything a test started, stopped in reverse order by `stopAll()` (call it in afterEach). */
+export class Resources {
+  #stops: Array<() => unknown> = [];
+
+  add<T>(value: T, stop: (value: T) => unknown): T {
+    this.#stops.push(() => stop(value));
+    return value;
+  }
+
+  async stopAll(): Promise<void> {
+    const stops = this.#stops.reverse();
+    this.#stops = [];
+    for (const stop of stops) {
+      try {
+        await stop();
+      } catch {
+        // keep stopping the rest
+      }
+    }
+  }
+}
+
+/** A socket.io-client that the resources close; connects lazily unless `autoConnect` is true. */
+export function client(
+  resources: Resources,
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): ClientSocket {
+  return resources.add(connect(url, { reconnection: false, forceNew: true, ...options }), (socket) => {
+    socket.disconnect();
+  });
+}
+
+/** Connects a client and resolves once it is connected; rejects with the connect_error. */
+export async function connected(socket: ClientSocket, timeout = 5_000): Promise<ClientSocket> {
+  if (socket.connected) return socket;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`client did not connect within ${timeout} ms`)), timeout);
+    const onConnect = () => done();
+    const onError = (err: Error) => done(err);
+    function done(err?: Error) {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('connect_error', onError);
+      if (err) reject(err);
+      else resolve(socket);
+    }
+    socket.on('connect', onConnect);
+    socket.on('connect_error', onError);
+    if (!socket.active) socket.connect();
+  });
+}
+
+/** An ack round trip with a deadline. */
+export function request<T = unknown>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<T> {
+  return socket.timeout(5_000).emitWithAck(event, ...args) as Promise<T>;
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  /** Everything the process printed so far, stdout and stderr together. */
+  output(): string;
+  /** Waits until the output matches; returns the match. */
+  waitForOutput(pattern: RegExp, timeout?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal) once the process exited. */
+  exited(timeout?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts a real child process; the resources kill it (SIGKILL) if the test did not stop it. */
+export function startProcess(
+  resources: Resources,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): RunningProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  });
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  const exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const running: RunningProcess = {
+    child,
+    output: () => text,
+    waitForOutput: (pattern, timeout = 15_000) =>
+      waitFor(
+        `output ${pattern} from ${command} ${args.join(' ')}\n--- output so far ---\n${text}`,
+        () => text.match(pattern),
+        {
+          timeout,
+          interval: 20,
+        },
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message.split('\n')[0]}\n--- output ---\n${text}`);
+      }),
+    exited: async (timeout = 10_000) => {
+      const timer = new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`process did not exit within ${timeout} ms\n--- output ---\n${text}`)),
+          timeout,
+        ).unref(),
+      );
+      const [code, signal] = await Promise.race([exit, timer]);
+      return { code, signal };
+    },
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+  resources.add(running, async (p) => {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await exit;
+    }
+  });
+  return running;
+}
