@@ -1,0 +1,29 @@
+// A cluster worker for ipc.test.ts: socket.io on port 0 with a PublishBus on its default
+// transport (ipc, since this is a cluster worker); reports its port to the primary.
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { PublishBus } from './bus';
+import { PROTOCOL } from './codec';
+import { servePublishCommands } from './testing';
+
+const http = createServer();
+const io = new Server(http);
+const bus = new PublishBus(io, {
+  logger: {
+    error: (message, ...meta) => process.send?.({ fixtureLog: 'error', message, meta: String(meta) }),
+    warn: (message, ...meta) => process.send?.({ fixtureLog: 'warn', message, meta: String(meta) }),
+  },
+});
+servePublishCommands(io, bus, ['/', '/blog']);
+// Anything else reaching this worker would mean the relay forwarded a message it should ignore.
+process.on('message', (message: any) => {
+  if (message?.type !== PROTOCOL && !message?.fromTest) process.send?.({ fixtureLog: 'foreign', message });
+});
+// exclusive: each worker gets a port of its own, so a test can reach a chosen worker.
+http.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+  const address = http.address();
+  process.send?.({
+    fixturePort: typeof address === 'object' && address ? address.port : 0,
+    transport: bus.transport.name,
+  });
+});

@@ -1,0 +1,38 @@
+import type { PayloadHandler, PublishTransport } from './transport';
+
+/**
+ * Links buses inside one process, as if they were separate processes: each transport from
+ * {@link MemoryHub.transport} reaches every other open transport of the hub, asynchronously.
+ * Meant for tests of code that publishes, without IPC or Redis.
+ *
+ * @example
+ * ```ts
+ * const hub = new MemoryHub();
+ * const a = new PublishBus(ioA, { transport: hub.transport() });
+ * const b = new PublishBus(ioB, { transport: hub.transport() });
+ * await a.publish({ event: 'news', data: ['hello'] }); // reaches ioB's sockets
+ * ```
+ */
+export class MemoryHub {
+  readonly #handlers = new Map<object, PayloadHandler>();
+
+  /** A new transport linked to every other transport of this hub. */
+  transport(): PublishTransport {
+    const key = {};
+    const handlers = this.#handlers;
+    return {
+      name: 'memory',
+      publish(payload) {
+        for (const [other, handler] of handlers) {
+          if (other !== key) setImmediate(() => handlers.get(other) && handler(payload));
+        }
+      },
+      subscribe(handler) {
+        handlers.set(key, handler);
+      },
+      close() {
+        handlers.delete(key);
+      },
+    };
+  }
+}
