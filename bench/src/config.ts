@@ -1,0 +1,25 @@
+// Round counts and durations; BENCH_QUICK=1 shrinks everything for a smoke run.
+const quick = process.env.BENCH_QUICK === '1';
+const num = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+export const config = {
+  quick,
+  /** Rounds per variant for the echo, fire-and-forget and broadcast figures. */
+  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 8),
+  /** Length of one measured window, ms. */
+  windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 1_000),
+  /** Idle connections in the memory section. */
+  connections: num('BENCH_CONNECTIONS', quick ? 500 : 5_000),
+  memoryRounds: num('BENCH_MEMORY_ROUNDS', quick ? 2 : 4),
+  busRounds: num('BENCH_BUS_ROUNDS', quick ? 2 : 6),
+  startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 21),
+  /** Sections to run, comma-separated (echo,fire,broadcast,memory,bus,startup); all by default. */
+  only: new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)),
+};
+
+export function enabled(section: string): boolean {
+  return config.only.size === 0 || config.only.has(section);
+}
