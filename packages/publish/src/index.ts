@@ -6,3 +6,16 @@ export type { Logger } from './logger';
 export { MemoryHub } from './memory';
 export type { SocketIOPublishMessage } from './message';
 export { localTransport, type PayloadHandler, type PublishTransport } from './transport';
+export {
+  ClusterPrimary,
+  type ClusterPrimaryEvents,
+  type ClusterPrimaryOptions,
+  startClusterPrimary,
+} from './cluster-primary';
+export { stickySessionId, workerIdOfSession } from './sticky-session';
+export {
+  type StickyWorker,
+  type StickyWorkerOptions,
+  type StickyWorkerProcess,
+  serveStickyWorker,
+} from './sticky-worker';

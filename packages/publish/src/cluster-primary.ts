@@ -1,0 +1,539 @@
+import nodeCluster, { type ClusterSettings, type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import { PublishError } from './errors';
+import { attachPublishRelay } from './ipc';
+import { type Logger, safeLogger } from './logger';
+import { StickyRequestReader, type StickyRoute } from './sticky-request';
+import {
+  isStickyMessage,
+  STICKY_MESSAGE_KEY,
+  type StickyConnectionMessage,
+  workerIdOfSession,
+} from './sticky-session';
+
+/**
+ * Options of {@link startClusterPrimary}.
+ *
+ * @example
+ * ```ts
+ * const options: ClusterPrimaryOptions = {
+ *   workers: 4,
+ *   port: 3001,
+ *   exec: new URL('./worker.js', import.meta.url).pathname,
+ *   env: { NODE_ENV: 'production' },
+ *   handleSignals: true,
+ * };
+ * ```
+ */
+export interface ClusterPrimaryOptions {
+  /** How many workers to keep running. */
+  workers: number;
+  /** The shared port the primary listens on; 0 for any free port (read it from `primary.port`). */
+  port: number;
+  /** The host to listen on; `'0.0.0.0'` by default. */
+  host?: string;
+  /** The worker script (`cluster.setupPrimary`'s `exec`); the primary's own script by default. */
+  exec?: string;
+  /** Arguments of the worker script (`setupPrimary`'s `args`). */
+  args?: string[];
+  /** Node options of the workers (`setupPrimary`'s `execArgv`). */
+  execArgv?: string[];
+  /** The workers' working directory (`setupPrimary`'s `cwd`). */
+  cwd?: string;
+  /** Pipe the workers' output to the primary's streams instead of inheriting them (`setupPrimary`'s `silent`). */
+  silent?: boolean;
+  /** Extra environment variables of every worker (on top of the primary's). */
+  env?: Record<string, string | undefined>;
+  /** Where worker exits, restarts and refused connections are logged; `console` by default. */
+  logger?: Partial<Logger>;
+  /** Milliseconds before a worker that died is replaced; 500 by default. */
+  restartDelay?: number;
+  /** Milliseconds `close()` gives workers to exit after SIGTERM before SIGKILL; 5 000 by default. */
+  shutdownTimeout?: number;
+  /** Close on SIGTERM and SIGINT, then exit the process (code 0, or 1 if closing failed). Off by default. */
+  handleSignals?: boolean;
+  /** The engine.io path of the workers' socket.io servers; `'/socket.io/'` by default. */
+  path?: string;
+  /** Milliseconds a connection may take to send the request the primary routes it by; 10 000 by default. */
+  routeTimeout?: number;
+  /** The largest request head the primary reads, in bytes; 16 384 by default (Node's own limit). */
+  maxHeaderSize?: number;
+  /** The largest request body the primary reads to route it, in bytes; 1e6 by default (engine.io's `maxHttpBufferSize`). */
+  maxHttpBufferSize?: number;
+  /** Relay the publish bus's IPC messages between workers ({@link attachPublishRelay}); true by default. */
+  publishRelay?: boolean;
+}
+
+/**
+ * The events of a {@link ClusterPrimary}: a worker process is `online`, a worker is `ready` to
+ * take connections (it called {@link serveStickyWorker}), a worker `exit`ed.
+ *
+ * @example
+ * ```ts
+ * primary.on('exit', (worker, code, signal) => console.log(`worker ${worker.id} exited`, code ?? signal));
+ * ```
+ */
+export interface ClusterPrimaryEvents {
+  online: [worker: Worker];
+  ready: [worker: Worker];
+  exit: [worker: Worker, code: number | null, signal: NodeJS.Signals | null];
+}
+
+const DEFAULTS = {
+  host: '0.0.0.0',
+  restartDelay: 500,
+  shutdownTimeout: 5_000,
+  path: '/socket.io/',
+  routeTimeout: 10_000,
+  maxHeaderSize: 16_384,
+  maxHttpBufferSize: 1e6,
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
+/** engine.io's own answer to an unknown session, so clients react exactly as to a worker's. */
+const UNKNOWN_SESSION = JSON.stringify({ code: 1, message: 'Session ID unknown' });
+
+function httpResponse(status: number, body: string, type = 'text/plain; charset=utf-8'): string {
+  return (
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `Connection: close\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+function refuse(socket: NetSocket, response: string): void {
+  socket.removeAllListeners('data');
+  socket.end(response);
+  // A client that never reads its answer must not hold the socket open.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new PublishError(
+      'ERR_INVALID_OPTIONS',
+      `startClusterPrimary: '${name}' must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A running cluster primary: it owns the shared port, keeps `workers` workers running, routes
+ * every HTTP request and websocket upgrade to the worker owning its engine.io session (sticky
+ * sessions), and relays the publish bus between workers. Created by {@link startClusterPrimary}.
+ *
+ * @example
+ * ```ts
+ * const primary = await startClusterPrimary({ workers: 2, port: 0 });
+ * console.log(`listening on ${primary.port}`, primary.workers().map((w) => w.process.pid));
+ * primary.on('ready', (worker) => worker.send({ hello: 'from the primary' }));
+ * await primary.close();
+ * ```
+ */
+export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
+  readonly #options: Required<
+    Omit<ClusterPrimaryOptions, 'exec' | 'args' | 'execArgv' | 'cwd' | 'silent' | 'env'>
+  >;
+  readonly #settings: ClusterSettings;
+  readonly #env: Record<string, string | undefined>;
+  readonly #log: Required<Logger>;
+  readonly #server: NetServer;
+  /** Every worker this primary forked that has not exited, by cluster id. */
+  readonly #workers = new Map<number, Worker>();
+  /** Workers taking connections, in round-robin order. */
+  #ready: Worker[] = [];
+  #next = 0;
+  /** Connections waiting for a first worker to be ready. */
+  #waiting = new Set<(worker: Worker | undefined) => void>();
+  /** Connections the primary is still reading, so close() can drop them. */
+  readonly #reading = new Set<NetSocket>();
+  readonly #restarts = new Set<NodeJS.Timeout>();
+  #detachRelay: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+
+  /** @internal Use {@link startClusterPrimary}. */
+  constructor(options: ClusterPrimaryOptions) {
+    super();
+    const workers = positiveInteger('workers', options.workers, 1, 1024);
+    const port = positiveInteger('port', options.port, 0, 65_535);
+    this.#options = {
+      workers,
+      port,
+      host: options.host ?? DEFAULTS.host,
+      logger: options.logger ?? console,
+      restartDelay: positiveInteger('restartDelay', options.restartDelay ?? DEFAULTS.restartDelay, 0),
+      shutdownTimeout: positiveInteger(
+        'shutdownTimeout',
+        options.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
+        0,
+      ),
+      handleSignals: options.handleSignals ?? false,
+      path: options.path ?? DEFAULTS.path,
+      routeTimeout: positiveInteger('routeTimeout', options.routeTimeout ?? DEFAULTS.routeTimeout, 1),
+      maxHeaderSize: positiveInteger('maxHeaderSize', options.maxHeaderSize ?? DEFAULTS.maxHeaderSize, 64),
+      maxHttpBufferSize: positiveInteger(
+        'maxHttpBufferSize',
+        options.maxHttpBufferSize ?? DEFAULTS.maxHttpBufferSize,
+        0,
+      ),
+      publishRelay: options.publishRelay ?? true,
+    };
+    // setupPrimary overrides a default with `undefined` too: pass only what was given.
+    const settings: ClusterSettings = {};
+    if (options.exec !== undefined) settings.exec = options.exec;
+    if (options.args !== undefined) settings.args = options.args;
+    if (options.execArgv !== undefined) settings.execArgv = options.execArgv;
+    if (options.cwd !== undefined) settings.cwd = options.cwd;
+    if (options.silent !== undefined) settings.silent = options.silent;
+    this.#settings = settings;
+    this.#env = { ...options.env };
+    this.#log = safeLogger(options.logger);
+    this.#server = createServer((socket) => this.#accept(socket));
+  }
+
+  /** The port the primary listens on (the actual one with `port: 0`). */
+  get port(): number {
+    const address = this.#server.address();
+    return address && typeof address === 'object' ? (address as AddressInfo).port : this.#options.port;
+  }
+
+  /** The host the primary listens on. */
+  get host(): string {
+    return this.#options.host;
+  }
+
+  /** Whether {@link ClusterPrimary.close} was called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The workers this primary started that are still running (ready or not), oldest first. */
+  workers(): Worker[] {
+    return [...this.#workers.values()];
+  }
+
+  /** The workers that currently take new connections, in routing order. */
+  readyWorkers(): Worker[] {
+    return [...this.#ready];
+  }
+
+  /** @internal Called once by {@link startClusterPrimary}. */
+  async start(): Promise<this> {
+    if (!nodeCluster.isPrimary) {
+      throw new PublishError(
+        'ERR_INVALID_OPTIONS',
+        'startClusterPrimary: this process is a cluster worker; call it in the primary (cluster.isPrimary)',
+      );
+    }
+    if (Object.keys(this.#settings).length > 0) nodeCluster.setupPrimary(this.#settings);
+    nodeCluster.on('message', this.#onMessage);
+    if (this.#options.publishRelay) this.#detachRelay = attachPublishRelay(nodeCluster);
+    try {
+      await this.#listen();
+    } catch (err) {
+      this.#detach();
+      throw err;
+    }
+    if (this.#options.handleSignals) {
+      const handler = (signal: NodeJS.Signals) => {
+        this.#log.info(`cluster primary: ${signal}, shutting down`);
+        this.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            this.#log.error('cluster primary: shutdown failed', err);
+            process.exit(1);
+          },
+        );
+      };
+      this.#signalHandler = handler;
+      process.on('SIGTERM', handler);
+      process.on('SIGINT', handler);
+    }
+    for (let i = 0; i < this.#options.workers; i++) this.#fork();
+    return this;
+  }
+
+  /**
+   * Stops accepting connections, sends SIGTERM to every worker and resolves once they all
+   * exited; a worker still running after `shutdownTimeout` gets SIGKILL. Workers are not
+   * replaced from then on. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const timer of this.#restarts) clearTimeout(timer);
+    this.#restarts.clear();
+    this.#server.close();
+    for (const socket of this.#reading) socket.destroy();
+    this.#reading.clear();
+    for (const resolve of [...this.#waiting]) resolve(undefined);
+    this.#ready = [];
+    const running = this.workers();
+    const exits = running.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.process.exitCode !== null || worker.process.signalCode !== null) resolve();
+          else worker.process.once('exit', () => resolve());
+        }),
+    );
+    for (const worker of running) this.#signal(worker, 'SIGTERM');
+    const all = Promise.all(exits);
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        deadline = setTimeout(() => resolve(true), this.#options.shutdownTimeout);
+      }),
+    ]);
+    clearTimeout(deadline);
+    if (timedOut) {
+      for (const worker of this.workers()) {
+        this.#log.warn(`cluster primary: worker ${worker.id} did not exit in time; SIGKILL`);
+        this.#signal(worker, 'SIGKILL');
+      }
+      await all;
+    }
+    this.#detach();
+  }
+
+  #detach(): void {
+    nodeCluster.off('message', this.#onMessage);
+    this.#detachRelay?.();
+    this.#detachRelay = undefined;
+    if (this.#signalHandler) {
+      process.off('SIGTERM', this.#signalHandler);
+      process.off('SIGINT', this.#signalHandler);
+      this.#signalHandler = undefined;
+    }
+  }
+
+  #signal(worker: Worker, signal: NodeJS.Signals): void {
+    try {
+      // Not worker.kill(): that disconnects the IPC channel first, which a worker shutting
+      // down gracefully may still use.
+      worker.process.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #listen(): Promise<void> {
+    const { port, host } = this.#options;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        this.#server.off('listening', onListening);
+        reject(
+          new PublishError(
+            'ERR_TRANSPORT',
+            `startClusterPrimary: cannot listen on ${host}:${port}: ${err.message}`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      };
+      const onListening = () => {
+        this.#server.off('error', onError);
+        this.#server.on('error', (err) => this.#log.error('cluster primary: server error', err));
+        resolve();
+      };
+      this.#server.once('error', onError);
+      this.#server.once('listening', onListening);
+      this.#server.listen(port, host);
+    });
+  }
+
+  #fork(): void {
+    if (this.#closing) return;
+    const worker = nodeCluster.fork(this.#env);
+    this.#workers.set(worker.id, worker);
+    worker.on('error', (err) => this.#log.warn(`cluster primary: worker ${worker.id} IPC error`, err));
+    worker.once('online', () => this.emit('online', worker));
+    worker.process.once('exit', (code, signal) => this.#onExit(worker, code, signal));
+  }
+
+  #onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#workers.delete(worker.id);
+    this.#unready(worker);
+    this.emit('exit', worker, code, signal);
+    if (this.#closing) return;
+    this.#log.warn(
+      `cluster primary: worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; replacing it in ${this.#options.restartDelay} ms`,
+    );
+    const timer = setTimeout(() => {
+      this.#restarts.delete(timer);
+      this.#fork();
+    }, this.#options.restartDelay);
+    this.#restarts.add(timer);
+  }
+
+  #unready(worker: Worker): void {
+    const index = this.#ready.indexOf(worker);
+    if (index < 0) return;
+    this.#ready.splice(index, 1);
+    if (this.#next > index) this.#next--;
+  }
+
+  readonly #onMessage = (worker: Worker, message: unknown): void => {
+    if (this.#workers.get(worker.id) !== worker) return;
+    if (isStickyMessage(message, 'ready')) {
+      if (this.#closing || this.#ready.includes(worker)) return;
+      this.#ready.push(worker);
+      this.emit('ready', worker);
+      for (const resolve of [...this.#waiting]) resolve(this.#pick());
+    } else if (isStickyMessage(message, 'stopping')) {
+      this.#unready(worker);
+    }
+  };
+
+  #pick(): Worker | undefined {
+    if (this.#ready.length === 0) return undefined;
+    const worker = this.#ready[this.#next % this.#ready.length];
+    this.#next = (this.#next + 1) % this.#ready.length;
+    return worker;
+  }
+
+  #accept(socket: NetSocket): void {
+    socket.on('error', () => socket.destroy());
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    this.#reading.add(socket);
+    const reader = new StickyRequestReader({
+      path: this.#options.path,
+      maxHeaderBytes: this.#options.maxHeaderSize,
+      maxBodyBytes: this.#options.maxHttpBufferSize,
+    });
+    const timer = setTimeout(() => {
+      this.#reading.delete(socket);
+      refuse(socket, httpResponse(408, 'Request Timeout'));
+    }, this.#options.routeTimeout);
+    const stop = () => {
+      clearTimeout(timer);
+      this.#reading.delete(socket);
+      socket.off('data', onData);
+      socket.off('close', stop);
+    };
+    const onData = (chunk: Buffer) => {
+      const route = reader.push(chunk);
+      if (route.action === 'wait') return;
+      stop();
+      socket.pause();
+      this.#route(socket, route, reader.bytes(), Date.now() + this.#options.routeTimeout);
+    };
+    socket.on('data', onData);
+    socket.once('close', stop);
+  }
+
+  #route(
+    socket: NetSocket,
+    route: Exclude<StickyRoute, { action: 'wait' }>,
+    head: Buffer,
+    deadline: number,
+  ): void {
+    if (route.action === 'reject') {
+      refuse(socket, httpResponse(route.status, route.message));
+      return;
+    }
+    if (route.sid !== undefined) {
+      const owner = this.#ownerOf(route.sid);
+      if (owner) this.#handOver(owner, socket, head);
+      else refuse(socket, httpResponse(400, UNKNOWN_SESSION, 'application/json'));
+      return;
+    }
+    const worker = this.#pick();
+    if (worker) {
+      this.#handOver(worker, socket, head);
+      return;
+    }
+    // No worker is ready yet (start-up, or all of them being replaced): wait for one.
+    const wait = (ready: Worker | undefined) => {
+      clearTimeout(timer);
+      socket.off('close', onClose);
+      this.#waiting.delete(wait);
+      if (ready) this.#handOver(ready, socket, head);
+      else refuse(socket, httpResponse(503, 'Service Unavailable'));
+    };
+    const onClose = () => {
+      clearTimeout(timer);
+      this.#waiting.delete(wait);
+    };
+    const timer = setTimeout(() => wait(undefined), Math.max(0, deadline - Date.now()));
+    socket.once('close', onClose);
+    this.#waiting.add(wait);
+  }
+
+  #ownerOf(sid: string): Worker | undefined {
+    const id = workerIdOfSession(sid);
+    const worker = id === undefined ? undefined : this.#workers.get(id);
+    return worker && this.#ready.includes(worker) ? worker : undefined;
+  }
+
+  #handOver(worker: Worker, socket: NetSocket, head: Buffer): void {
+    const message: StickyConnectionMessage = {
+      [STICKY_MESSAGE_KEY]: 'connection',
+      head: head.toString('base64'),
+    };
+    try {
+      worker.send(message, socket, { keepOpen: false }, (err) => {
+        if (err) socket.destroy();
+      });
+    } catch {
+      socket.destroy();
+    }
+  }
+}
+
+/**
+ * Starts the primary of a node cluster whose workers serve socket.io with sticky sessions: it
+ * forks `workers` workers (replacing any that dies, after `restartDelay`), listens on `port`
+ * itself and hands every HTTP request and websocket upgrade to the worker that owns its engine.io
+ * session — handshakes round robin — so polling-first clients work across workers. It relays
+ * the publish bus between workers ({@link attachPublishRelay}) unless `publishRelay: false`.
+ *
+ * Each worker must call {@link serveStickyWorker} on its socket.io server (and not listen on the
+ * port). Resolves once the port listens; connections wait (up to `routeTimeout`) for a first
+ * worker to be ready. One primary per process.
+ *
+ * Requests for a session whose worker died get engine.io's 400 `Session ID unknown`, so the
+ * clients reconnect to another worker. The primary reads requests in plain HTTP: terminate TLS
+ * in front of it.
+ *
+ * @throws {@link PublishError} `ERR_INVALID_OPTIONS` for bad options or when called in a worker,
+ * `ERR_TRANSPORT` when the port cannot be bound.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { startClusterPrimary } from '@pestras/micro-socket-publish';
+ *
+ * if (cluster.isPrimary) {
+ *   const primary = await startClusterPrimary({ workers: 2, port: 3001, handleSignals: true });
+ *   primary.on('exit', (worker, code, signal) => console.log(`worker ${worker.id} exited`, code ?? signal));
+ * } else {
+ *   await import('./worker.js'); // a SocketServer + serveStickyWorker(io, httpServer)
+ * }
+ * ```
+ */
+export async function startClusterPrimary(options: ClusterPrimaryOptions): Promise<ClusterPrimary> {
+  if (typeof options !== 'object' || options === null) {
+    throw new PublishError(
+      'ERR_INVALID_OPTIONS',
+      'startClusterPrimary: options { workers, port } are required',
+    );
+  }
+  return new ClusterPrimary(options).start();
+}

@@ -1,0 +1,184 @@
+import nodeCluster from 'node:cluster';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { Socket as NetSocket } from 'node:net';
+import type { Server } from 'socket.io';
+import { PublishError } from './errors';
+import {
+  isStickyMessage,
+  STICKY_MESSAGE_KEY,
+  type StickyReadyMessage,
+  type StickyStoppingMessage,
+  stickySessionId,
+} from './sticky-session';
+
+/**
+ * What {@link serveStickyWorker} needs of the worker process: its cluster worker id and IPC
+ * channel. Defaults to `node:cluster`'s worker and `process`.
+ *
+ * @example
+ * ```ts
+ * const worker: StickyWorkerProcess = { id: cluster.worker!.id, channel: process };
+ * ```
+ */
+export interface StickyWorkerProcess {
+  readonly id: number;
+  readonly channel: {
+    send?(
+      message: unknown,
+      handle?: undefined,
+      options?: undefined,
+      callback?: (err: Error | null) => void,
+    ): boolean;
+    on(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
+    off(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
+  };
+}
+
+/**
+ * Options of {@link serveStickyWorker}.
+ *
+ * @example
+ * ```ts
+ * serveStickyWorker(io, httpServer, { worker: { id: cluster.worker!.id, channel: process } });
+ * ```
+ */
+export interface StickyWorkerOptions {
+  /** The cluster worker and its IPC channel; the current `node:cluster` worker by default. */
+  worker?: StickyWorkerProcess;
+}
+
+/**
+ * A worker serving the connections its sticky primary routes to it. `close()` stops taking
+ * new ones (the primary then routes elsewhere once this worker exits); sockets already handed
+ * over stay with socket.io.
+ *
+ * @example
+ * ```ts
+ * const sticky = serveStickyWorker(io, httpServer);
+ * console.log(`worker ${sticky.workerId} serving`);
+ * process.once('SIGTERM', async () => {
+ *   sticky.close();
+ *   await socketServer.close();
+ *   process.exit(0);
+ * });
+ * ```
+ */
+export interface StickyWorker {
+  /** The cluster worker id, the prefix of every engine.io session id this worker creates. */
+  readonly workerId: number;
+  /** Stops accepting handed-over connections; idempotent. */
+  close(): void;
+}
+
+type HttpServerLike = HttpServer | HttpsServer;
+
+const SERVICE_UNAVAILABLE =
+  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+function ignoreSendError(): void {
+  // The primary is gone or going: its workers exit with it, nothing to route any more.
+}
+
+function currentWorker(): StickyWorkerProcess {
+  const worker = nodeCluster.worker;
+  if (!nodeCluster.isWorker || !worker || typeof process.send !== 'function') {
+    throw new PublishError(
+      'ERR_NO_IPC',
+      'serveStickyWorker: this process is not a node:cluster worker; start it with startClusterPrimary()',
+    );
+  }
+  return { id: worker.id, channel: process as unknown as StickyWorkerProcess['channel'] };
+}
+
+/**
+ * Makes a cluster worker's socket.io server serve the connections that
+ * {@link startClusterPrimary} routes to it: the primary owns the shared port and hands each HTTP
+ * request (and each websocket upgrade) to the worker owning the request's engine.io session, so
+ * clients that start with HTTP long-polling work, not only websocket-only ones.
+ *
+ * It gives `io.engine` session ids that name this worker (`<worker id>.<random>`), answers every
+ * HTTP request with `Connection: close` so the next request of a client is routed on its own,
+ * and tells the primary this worker is ready. The worker's http server must not listen itself:
+ * `httpServer` (by default the one `io` is attached to) only receives the handed-over connections.
+ *
+ * Requires a primary started with {@link startClusterPrimary}; throws a {@link PublishError}
+ * `ERR_NO_IPC` outside a cluster worker and `ERR_INVALID_OPTIONS` when `io` is not attached to
+ * an http server.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { createServer } from 'node:http';
+ * import { SocketServer } from '@pestras/micro-socket-server';
+ * import { serveStickyWorker, startClusterPrimary } from '@pestras/micro-socket-publish';
+ *
+ * if (cluster.isPrimary) {
+ *   await startClusterPrimary({ workers: 2, port: 3001, handleSignals: true });
+ * } else {
+ *   const http = createServer(); // not listening: the primary owns the port
+ *   const server = await new SocketServer(null, http).start([new Chat()]);
+ *   serveStickyWorker(server.io, http);
+ * }
+ * ```
+ */
+export function serveStickyWorker(
+  io: Server,
+  httpServer?: HttpServerLike,
+  options: StickyWorkerOptions = {},
+): StickyWorker {
+  const worker = options.worker ?? currentWorker();
+  const http = httpServer ?? (io as unknown as { httpServer?: HttpServerLike }).httpServer;
+  const engine = (io as unknown as { engine?: { generateId: (req: IncomingMessage) => string } }).engine;
+  if (!http || typeof http.emit !== 'function' || !engine) {
+    throw new PublishError(
+      'ERR_INVALID_OPTIONS',
+      'serveStickyWorker: attach the socket.io server to an http server first (new Server(httpServer) or SocketServer)',
+    );
+  }
+  if (typeof worker.channel.send !== 'function') {
+    throw new PublishError('ERR_NO_IPC', 'serveStickyWorker: the worker has no IPC channel to its primary');
+  }
+
+  engine.generateId = () => stickySessionId(worker.id);
+
+  const closeEveryResponse = (_req: IncomingMessage, res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  http.prependListener('request', closeEveryResponse);
+
+  let closed = false;
+  const onMessage = (message: unknown, handle?: unknown) => {
+    if (!isStickyMessage(message, 'connection')) return;
+    if (!(handle instanceof NetSocket)) return;
+    if (closed) {
+      // Handed over before the primary learnt this worker stopped: a clean refusal, not a hang.
+      handle.on('error', () => {});
+      handle.end(SERVICE_UNAVAILABLE);
+      return;
+    }
+    const head = typeof message.head === 'string' ? Buffer.from(message.head, 'base64') : Buffer.alloc(0);
+    // The primary already read these bytes from the connection: give them back before the http
+    // parser starts reading, so it sees the request from its first byte.
+    if (head.length > 0) handle.unshift(head);
+    http.emit('connection', handle);
+  };
+  worker.channel.on('message', onMessage);
+  const ready: StickyReadyMessage = { [STICKY_MESSAGE_KEY]: 'ready' };
+  // With a callback, a failed send is reported there instead of as a process 'error' event.
+  worker.channel.send(ready, undefined, undefined, ignoreSendError);
+
+  return {
+    workerId: worker.id,
+    close() {
+      if (closed) return;
+      closed = true;
+      const stopping: StickyStoppingMessage = { [STICKY_MESSAGE_KEY]: 'stopping' };
+      try {
+        worker.channel.send?.(stopping, undefined, undefined, ignoreSendError);
+      } catch {
+        // The primary is gone: there is nobody left to route to this worker.
+      }
+    },
+  };
+}
