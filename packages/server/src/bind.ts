@@ -1,5 +1,8 @@
 import { createHandlerPlan, type HandlerPlan, type NamespacePlan } from '@pestras/micro-socket-core';
 import type { Namespace, Server, Socket } from 'socket.io';
+import { DEFAULT_MAX_BUFFERED_BYTES, dropSlowConsumers } from './backpressure';
+import { SocketError } from './errors';
+import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook } from './invoke';
 import { type Logger, safeLogger } from './logger';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
@@ -19,7 +22,13 @@ export const DEFAULT_MIDDLEWARE_TIMEOUT = 10_000;
  *
  * @example
  * ```ts
- * const options: BindOptions = { logger: console, maxListeners: 20, middlewareTimeout: 5_000 };
+ * const options: BindOptions = {
+ *   logger: console,
+ *   maxListeners: 20,
+ *   middlewareTimeout: 5_000,
+ *   maxBufferedBytes: 1024 * 1024,
+ *   inFlight: new InFlightHandlers(),
+ * };
  * ```
  */
 export interface BindOptions {
@@ -32,6 +41,18 @@ export interface BindOptions {
    * `connect_error`; {@link DEFAULT_MIDDLEWARE_TIMEOUT} by default, 0 for no limit.
    */
   middlewareTimeout?: number | null;
+  /**
+   * Bytes of output a client may leave unread (a websocket peer that stopped reading, a polling
+   * client that stopped polling) before it is dropped; {@link DEFAULT_MAX_BUFFERED_BYTES} (8 MiB)
+   * by default, 0 for no limit. A single burst larger than this, sent in one tick, drops the
+   * client too.
+   */
+  maxBufferedBytes?: number | null;
+  /**
+   * Counts the running handlers, for a graceful shutdown: `inFlight.drain(timeout)` refuses new
+   * connections and events and waits for the running ones. A new one by default.
+   */
+  inFlight?: InFlightHandlers | null;
 }
 
 function bindNamespace(
@@ -40,6 +61,12 @@ function bindNamespace(
   target: Server | Namespace,
   plan: NamespacePlan,
 ): void {
+  const inFlight = ctx.inFlight;
+  // Another namespace of an already open connection is a new connection too.
+  nsp.use((_socket, next) => {
+    if (inFlight.draining) next(new SocketError('ERR_SHUTTING_DOWN', 'The server is shutting down'));
+    else next();
+  });
   for (const ref of plan.middlewares) nsp.use(namespaceMiddleware(ctx, ref, target));
 
   // One listener per event, shared by every socket: socket.io calls it with `this` = the socket,
@@ -97,7 +124,10 @@ export function bindHandlers(io: Server, handlers: Iterable<object>, options: Bi
   const ctx: BindContext = {
     logger: safeLogger(options.logger ?? undefined),
     middlewareTimeout: options.middlewareTimeout ?? DEFAULT_MIDDLEWARE_TIMEOUT,
+    inFlight: options.inFlight ?? new InFlightHandlers(),
   };
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  if (maxBufferedBytes > 0) dropSlowConsumers(io, maxBufferedBytes, ctx.logger);
   const maxListeners = options.maxListeners;
   if (typeof maxListeners === 'number') io.setMaxListeners(maxListeners);
   for (const nsPlan of plan.values()) {

@@ -1,7 +1,11 @@
+export { DEFAULT_MAX_BUFFERED_BYTES } from './backpressure';
 export { type BindOptions, bindHandlers, DEFAULT_MIDDLEWARE_TIMEOUT } from './bind';
 export { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
+export { InFlightHandlers } from './inflight';
 export type { Logger } from './logger';
 export {
+  type CloseOptions,
+  DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_HOST,
   DEFAULT_PORT,
   DEFAULT_SERVER_OPTIONS,

@@ -1,5 +1,6 @@
 import type { HandlerRef } from '@pestras/micro-socket-core';
-import { SocketError, toAckError } from './errors';
+import { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
+import type { InFlightHandlers } from './inflight';
 import type { Logger } from './logger';
 
 /** What every bound handler needs besides its arguments. */
@@ -7,7 +8,14 @@ export interface BindContext {
   readonly logger: Required<Logger>;
   /** Milliseconds a HANDSHAKE/USE middleware may take before the socket is refused; 0 = no limit. */
   readonly middlewareTimeout: number;
+  /** The running asynchronous handlers, and whether new work is refused. */
+  readonly inFlight: InFlightHandlers;
 }
+
+/** The ack of an event that arrives while the server drains. */
+export const SHUTTING_DOWN: AckError = Object.freeze({
+  error: Object.freeze({ code: 'ERR_SHUTTING_DOWN', message: 'The server is shutting down' }),
+});
 
 type Thenable = {
   then(onFulfilled: ((value: unknown) => void) | undefined, onRejected: (reason: unknown) => void): unknown;
@@ -36,7 +44,14 @@ export function reportFailure(ctx: BindContext, label: string, ref: HandlerRef, 
 export function invokeHook(ctx: BindContext, label: string, ref: HandlerRef, args: unknown[]): void {
   try {
     const result = ref.fn.apply(ref.instance, args);
-    if (isThenable(result)) result.then(undefined, (err) => reportFailure(ctx, label, ref, err));
+    if (isThenable(result)) {
+      const inFlight = ctx.inFlight;
+      inFlight.enter();
+      result.then(inFlight.leave, (err) => {
+        inFlight.leave();
+        reportFailure(ctx, label, ref, err);
+      });
+    }
   } catch (err) {
     reportFailure(ctx, label, ref, err);
   }
@@ -53,8 +68,14 @@ export function invokeEvent(
   args: unknown[],
 ): void {
   const last = args[args.length - 1];
+  const inFlight = ctx.inFlight;
   if (typeof last !== 'function') {
+    if (inFlight.draining) return;
     for (const ref of refs) invokeHook(ctx, label, ref, args);
+    return;
+  }
+  if (inFlight.draining) {
+    (last as (v: unknown) => void)(SHUTTING_DOWN);
     return;
   }
 
@@ -62,7 +83,19 @@ export function invokeEvent(
   const ack = (...values: unknown[]) => {
     if (answered) return;
     answered = true;
-    (last as (...v: unknown[]) => void)(...values);
+    try {
+      (last as (...v: unknown[]) => void)(...values);
+    } catch (err) {
+      // socket.io encodes the answer right here: a value it cannot encode (a cycle, nesting too
+      // deep for its binary scan) throws, and must not become an unhandled rejection. Its ack
+      // function marks itself sent only after encoding, so the client can still get an answer.
+      ctx.logger.error(`micro-socket: ${label} could not send its ack`, err);
+      try {
+        (last as (v: unknown) => void)(INTERNAL_ERROR);
+      } catch {
+        // nothing more to tell this client
+      }
+    }
   };
   const answer = (value: unknown) => {
     if (!answered && value !== undefined) ack(value);
@@ -75,8 +108,19 @@ export function invokeEvent(
     };
     try {
       const result = ref.fn.apply(ref.instance, args);
-      if (isThenable(result)) result.then(answer, fail);
-      else answer(result);
+      if (isThenable(result)) {
+        inFlight.enter();
+        result.then(
+          (value) => {
+            inFlight.leave();
+            answer(value);
+          },
+          (err) => {
+            inFlight.leave();
+            fail(err);
+          },
+        );
+      } else answer(result);
     } catch (err) {
       fail(err);
     }

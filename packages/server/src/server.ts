@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
 import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
+import { InFlightHandlers } from './inflight';
 import type { Logger } from './logger';
 
 /**
@@ -38,7 +39,39 @@ export interface SocketIOOptions {
   logger?: Partial<Logger> | null;
   /** See {@link BindOptions.middlewareTimeout}. */
   middlewareTimeout?: number | null;
+  /** See {@link BindOptions.maxBufferedBytes}: 8 MiB by default, 0 for no limit. */
+  maxBufferedBytes?: number | null;
 }
+
+/**
+ * Options of {@link SocketServer.close}.
+ *
+ * @example
+ * ```ts
+ * process.once('SIGTERM', async () => {
+ *   await server.close({ timeout: 4_000 } satisfies CloseOptions);
+ *   process.exit(0);
+ * });
+ * ```
+ */
+export interface CloseOptions {
+  /**
+   * Milliseconds the running handlers get to finish and answer their acks, and the clients to
+   * receive those answers, before everything is cut off; {@link DEFAULT_CLOSE_TIMEOUT} by
+   * default, 0 to close at once.
+   */
+  timeout?: number | null;
+}
+
+/**
+ * How long {@link SocketServer.close} waits for running handlers by default: 10 s.
+ *
+ * @example
+ * ```ts
+ * await server.close({ timeout: DEFAULT_CLOSE_TIMEOUT / 2 });
+ * ```
+ */
+export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 
 /**
  * An http(s) server socket.io can attach to.
@@ -63,7 +96,9 @@ export type HttpServerSource = HttpServerLike | (() => HttpServerLike | null | u
 
 /**
  * socket.io options applied unless `serverOptions` says otherwise: connection state recovery for
- * two minutes, skipping the middlewares on a restored session (socket.io's own defaults for it).
+ * two minutes, skipping the middlewares on a restored session (socket.io's own defaults for it),
+ * and at most 1 MB per incoming message (a client sending more is disconnected). CORS is not
+ * among them: cross-origin browsers are refused unless `serverOptions.cors` allows them.
  *
  * @example
  * ```ts
@@ -72,6 +107,7 @@ export type HttpServerSource = HttpServerLike | (() => HttpServerLike | null | u
  */
 export const DEFAULT_SERVER_OPTIONS: Readonly<Partial<ServerOptions>> = Object.freeze({
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
+  maxHttpBufferSize: 1_000_000,
 });
 
 /** Defaults of the seed's option table. */
@@ -107,7 +143,9 @@ function restoreListeners(server: HttpServerLike, snapshot: ListenerSnapshot): v
 
 /**
  * A socket.io server with decorated handlers bound to it, on its own http server or on one it is
- * given. `close()` closes what it created and leaves a borrowed http server listening.
+ * given. `close()` shuts down gracefully: it refuses new connections and events, lets running
+ * handlers answer their acks, disconnects every client (`'io server disconnect'` on the client),
+ * closes what it created and leaves a borrowed http server listening.
  *
  * @example
  * ```ts
@@ -128,6 +166,7 @@ export class SocketServer {
   #http: HttpServerLike | undefined;
   #borrowed: ListenerSnapshot | undefined;
   #closing: Promise<void> | undefined;
+  readonly #inFlight = new InFlightHandlers();
 
   constructor(options?: SocketIOOptions | null, server?: HttpServerSource | null) {
     this.options = { ...options };
@@ -171,10 +210,13 @@ export class SocketServer {
     const owned = this.#source === undefined;
     const snapshot = owned ? undefined : snapshotListeners(http);
     const io = new Server(http, toServerOptions(options));
+    refuseHandshakesWhileDraining(io, this.#inFlight);
     const bindOptions: BindOptions = {
       logger: options.logger,
       maxListeners: options.maxListeners ?? DEFAULT_MAX_LISTENERS,
       middlewareTimeout: options.middlewareTimeout,
+      maxBufferedBytes: options.maxBufferedBytes,
+      inFlight: this.#inFlight,
     };
     try {
       bindHandlers(io, handlers, bindOptions);
@@ -189,14 +231,41 @@ export class SocketServer {
     return this;
   }
 
+  /** How many handlers are running now (asynchronous ones whose promise has not settled). */
+  get running(): number {
+    return this.#inFlight.running;
+  }
+
   /**
-   * Disconnects every client and closes socket.io; closes the http server only when it created
-   * it. Safe to call more than once.
+   * Shuts down gracefully, within `timeout` ms in all:
+   * 1. refuses new connections (engine.io handshakes get HTTP 403, a new namespace on an open
+   *    connection `connect_error` `ERR_SHUTTING_DOWN`) and new events (their ack gets
+   *    `{ error: { code: 'ERR_SHUTTING_DOWN' } }`);
+   * 2. waits for the running handlers to finish and answer their acks;
+   * 3. disconnects every client (reason `'io server disconnect'` on the client, DISCONNECT
+   *    handlers run with `'server namespace disconnect'`) and closes each connection once what
+   *    it holds, the last acks included, is sent;
+   * 4. closes socket.io, and the http server only when it created it.
+   *
+   * Whatever still runs at the deadline is cut off. Safe to call more than once: every call gets
+   * the same promise.
    */
-  close(): Promise<void> {
-    if (!this.#io || !this.#http) return Promise.resolve();
-    this.#closing ??= closeIo(this.#io, this.#borrowed ? undefined : this.#http, this.#borrowed, this.#http);
+  close(options: CloseOptions = {}): Promise<void> {
+    const io = this.#io;
+    const http = this.#http;
+    if (!io || !http) return Promise.resolve();
+    this.#closing ??= this.#shutDown(io, http, options.timeout ?? DEFAULT_CLOSE_TIMEOUT);
     return this.#closing;
+  }
+
+  async #shutDown(io: Server, http: HttpServerLike, timeout: number): Promise<void> {
+    const deadline = Date.now() + timeout;
+    const left = () => Math.max(0, deadline - Date.now());
+    await this.#inFlight.drain(left());
+    const closed = disconnectAll(io, left());
+    // DISCONNECT handlers that return a promise (saving presence, say) get the rest of the time.
+    await Promise.all([closed, this.#inFlight.idle(left())]);
+    await closeIo(io, this.#borrowed ? undefined : http, this.#borrowed, http);
   }
 
   #resolveHttpServer(): HttpServerLike {
@@ -210,6 +279,45 @@ export class SocketServer {
     }
     return server;
   }
+}
+
+// engine.io asks `allowRequest` about handshakes only: requests of open sessions (the polls
+// that carry the last answers to a polling client) still pass while draining.
+function refuseHandshakesWhileDraining(io: Server, inFlight: InFlightHandlers): void {
+  const opts = io.engine.opts;
+  const allow = opts.allowRequest;
+  opts.allowRequest = (req, callback) => {
+    if (inFlight.draining) callback('The server is shutting down', false);
+    else if (allow) allow(req, callback);
+    else callback(null, true);
+  };
+}
+
+interface EngineConnection {
+  once(event: 'close', listener: () => void): unknown;
+  close(): unknown;
+}
+
+/**
+ * Disconnects every client of every namespace, then closes every engine.io connection (even
+ * one that never joined a namespace) after flushing what it holds; resolves once they are all
+ * closed or after `timeout` ms.
+ */
+function disconnectAll(io: Server, timeout: number): Promise<void> {
+  const clients = (io.engine as unknown as { clients: Record<string, EngineConnection> }).clients;
+  const connections = Object.values(clients);
+  const closed = Promise.all(
+    connections.map((conn) => new Promise<void>((resolve) => conn.once('close', () => resolve()))),
+  );
+  for (const nsp of io._nsps.values()) {
+    for (const socket of [...nsp.sockets.values()]) socket.disconnect();
+  }
+  for (const conn of connections) conn.close();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise((resolve) => {
+    timer = setTimeout(resolve, timeout);
+  });
+  return Promise.race([closed, expired]).then(() => clearTimeout(timer));
 }
 
 function listen(http: HttpServerLike, port: number, host: string): Promise<void> {

@@ -1,5 +1,9 @@
 // Helpers for this package's tests: a real SocketServer on port 0 and a logger that remembers.
-import type { Resources } from '../../../testing';
+import type { EventEmitter } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { WebSocket } from 'ws';
+import { type Resources, waitFor } from '../../../testing';
 import type { Logger } from './logger';
 import { type SocketIOOptions, SocketServer } from './server';
 
@@ -25,4 +29,96 @@ export async function startSocketServer(
   const server = await new SocketServer({ port: 0, host: '127.0.0.1', logger, ...options }).start(handlers);
   resources.add(server, (s) => s.close());
   return { server, url: `http://127.0.0.1:${server.port}`, logger };
+}
+
+/**
+ * A raw engine.io v4 websocket, for frames socket.io-client would never send. `messages` holds
+ * every text frame received (the server's `0{...}` open packet first).
+ */
+export interface RawSocket {
+  readonly ws: WebSocket;
+  readonly messages: string[];
+  readonly closed: Promise<void>;
+  /** Sends when still open; returns whether it did. */
+  send(frame: string | Buffer): boolean;
+  /** Waits for a received text frame matching `pattern`. */
+  waitFor(pattern: RegExp, timeout?: number): Promise<string>;
+}
+
+export async function rawSocket(resources: Resources, url: string, query = ''): Promise<RawSocket> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket${query}`);
+  resources.add(ws, (w) => w.terminate());
+  const messages: string[] = [];
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const text = data.toString();
+      // engine.io pings every pingInterval; answering keeps a long test's sockets alive
+      if (text === '2') ws.send('3');
+      messages.push(text);
+    }
+  });
+  ws.on('error', () => {
+    // a refused or dropped raw socket is what several tests expect
+  });
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const raw: RawSocket = {
+    ws,
+    messages,
+    closed,
+    send(frame) {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(frame);
+      return true;
+    },
+    async waitFor(pattern, timeout = 5_000) {
+      return waitFor(`a frame matching ${pattern}`, () => messages.find((m) => pattern.test(m)), { timeout });
+    },
+  };
+  await raw.waitFor(/^0\{/);
+  return raw;
+}
+
+/** Runs `global.gc` (exposed on demand, no `--expose-gc` needed) until the heap stops shrinking. */
+export async function heapAfterGc(): Promise<number> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 10; i++) {
+    // let closed sockets' timers and nextTicks run, so that what they hold can go
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= last * 0.999) return used;
+    last = used;
+  }
+  return last;
+}
+
+export const MB = 1024 * 1024;
+
+/** `bytes` in MB with one decimal, for the figures tests print. */
+export function mb(bytes: number): string {
+  return `${(bytes / MB).toFixed(1)} MB`;
+}
+
+/** Listener counts of every event of the emitters, keyed `<label>:<event>`. */
+export function listenerCounts(emitters: Record<string, EventEmitter>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [label, emitter] of Object.entries(emitters)) {
+    for (const event of emitter.eventNames())
+      counts[`${label}:${String(event)}`] = emitter.listenerCount(event);
+  }
+  return counts;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same hostile traffic. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

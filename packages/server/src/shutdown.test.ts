@@ -1,0 +1,116 @@
+import { CONNECT, DISCONNECT, EVENT } from '@pestras/micro-socket-core';
+import type { Server, Socket } from 'socket.io';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
+import { rawSocket, startSocketServer } from './testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+
+/** A handler that stays in flight until the test releases it. */
+class Slow {
+  readonly started: string[] = [];
+  readonly finished: string[] = [];
+  #release: Array<() => void> = [];
+
+  release(): void {
+    for (const release of this.#release.splice(0)) release();
+  }
+
+  @EVENT('slow') async slow(_io: Server, _socket: Socket, label: string) {
+    this.started.push(label);
+    await new Promise<void>((resolve) => this.#release.push(resolve));
+    this.finished.push(label);
+    return `done:${label}`;
+  }
+
+  @EVENT('fast') fast() {
+    return 'fast';
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('graceful shutdown: refuses new work, lets handlers in flight answer their acks, then disconnects with a visible reason', async () => {
+    const slow = new Slow();
+    const saved: string[] = [];
+    class Presence {
+      @DISCONNECT() async save(_io: Server, socket: Socket) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        saved.push(socket.conn.transport.name);
+      }
+    }
+    const { server, url } = await startSocketServer(resources, [slow, new Presence()]);
+    const ws = await connected(client(resources, url, { transports: ['websocket'] }));
+    const polling = await connected(client(resources, url, { transports: ['polling'] }));
+    const wsAck = request(ws, 'slow', 'ws');
+    const pollingAck = request(polling, 'slow', 'polling');
+    await waitFor('both handlers in flight', () => server.running === 2);
+    const wsGone = nextEvent<[string]>(ws, 'disconnect');
+    const pollingGone = nextEvent<[string]>(polling, 'disconnect');
+
+    const closed = server.close({ timeout: 5_000 });
+    expect(server.started).toBe(false);
+    // new connections are refused, new events answered with ERR_SHUTTING_DOWN
+    await expect(connected(client(resources, url, { transports: ['websocket'] }))).rejects.toThrow();
+    await expect(connected(client(resources, url, { transports: ['polling'] }))).rejects.toThrow();
+    expect(await request(ws, 'fast')).toEqual({
+      error: { code: 'ERR_SHUTTING_DOWN', message: 'The server is shutting down' },
+    });
+    expect(ws.connected && polling.connected).toBe(true);
+
+    slow.release();
+    expect(await wsAck).toBe('done:ws');
+    expect(await pollingAck).toBe('done:polling');
+    expect((await wsGone)[0]).toBe('io server disconnect');
+    expect((await pollingGone)[0]).toBe('io server disconnect');
+    await closed;
+    expect(slow.finished.sort()).toEqual(['polling', 'ws']);
+    expect(saved.sort()).toEqual(['polling', 'websocket']); // async DISCONNECT handlers finished first
+    await expect(fetch(`${url}/socket.io/?EIO=4&transport=polling`)).rejects.toThrow();
+  });
+
+  it('graceful shutdown: cuts off a handler that outlives the timeout; DISCONNECT handlers still run', async () => {
+    const slow = new Slow();
+    const gone: string[] = [];
+    class Presence {
+      @DISCONNECT() gone(_io: Server, socket: Socket, reason: string) {
+        gone.push(`${socket.data.name}:${reason}`);
+      }
+    }
+    const { server, url } = await startSocketServer(resources, [slow, new Presence()]);
+    const socket = await connected(client(resources, url));
+    server.io.fetchSockets().then(([s]) => {
+      s!.data.name = 'ann';
+    });
+    const unanswered = request(socket, 'slow', 'forever').catch((err: Error) => err);
+    await waitFor('the handler in flight', () => server.running === 1);
+    const disconnected = nextEvent<[string]>(socket, 'disconnect');
+    await server.close({ timeout: 300 });
+    expect((await disconnected)[0]).toBe('io server disconnect');
+    expect(await unanswered).toBeInstanceOf(Error); // the client's own ack timeout or disconnect
+    expect(gone).toEqual(['ann:server namespace disconnect']);
+    expect(slow.finished).toEqual([]);
+  });
+
+  it('graceful shutdown: closes a connection that never joined a namespace and refuses a new namespace on an open one', async () => {
+    const slow = new Slow();
+    class Blog {
+      @CONNECT(['blog']) hello() {}
+    }
+    const { server, url } = await startSocketServer(resources, [slow, new Blog()]);
+    const raw = await rawSocket(resources, url); // engine.io open, no socket.io CONNECT sent
+    const socket = await connected(client(resources, url));
+    const slowAck = request(socket, 'slow', 'x');
+    await waitFor('the handler in flight', () => server.running === 1);
+    const closed = server.close({ timeout: 5_000 });
+    expect(server.close()).toBe(closed); // a second call gets the same shutdown
+    // the same connection (multiplexed by the client's Manager) asks for another namespace
+    const blog = socket.io.socket('/blog');
+    resources.add(blog, (b) => b.disconnect());
+    await expect(connected(blog)).rejects.toThrow('The server is shutting down');
+    slow.release();
+    expect(await slowAck).toBe('done:x');
+    await raw.closed;
+    await closed;
+  });
+});
