@@ -1,0 +1,204 @@
+import type { Server as HttpServer } from 'node:http';
+import { Micro, type MicroPlugin } from '@pestras/micro';
+import { type HttpServerLike, type HttpServerSource, SocketServer } from '@pestras/micro-socket-server';
+import type { Server } from 'socket.io';
+import { MicroSocketError } from './errors';
+import { deferExit } from './exit';
+import { microLogger } from './logger';
+import { checkOptions, checkServerSource, DEFAULT_EXIT_TIMEOUT, type MicroSocketOptions } from './options';
+
+/** Marks MicroSocket instances across copies of this package (its ESM and CJS builds, say). */
+const MICRO_SOCKET = Symbol.for('@pestras/micro-socket-plugin:MicroSocket');
+
+/** The main service and every sub service Micro created, in that order. */
+function serviceInstances(): object[] {
+  const main: unknown = Micro.service;
+  const subs: readonly unknown[] = Micro.subServices ?? [];
+  return [main, ...subs].filter((s): s is object => typeof s === 'object' && s !== null);
+}
+
+/**
+ * The MicroSocket plugins registered with Micro (`Micro.plugins` / `Micro.plugin`), read from
+ * Micro's own plugin list: this package keeps no registry of its own.
+ */
+export function registeredMicroSockets(): MicroSocket[] {
+  const plugins: unknown = (Micro as unknown as { _plugins?: unknown })._plugins;
+  return Array.isArray(plugins) ? plugins.filter(MicroSocket.isMicroSocket) : [];
+}
+
+/**
+ * The @pestras/micro plugin that runs a socket.io 4.8 server for the service: the decorated
+ * methods (`CONNECT`, `EVENT`, ...) of the main service and of every sub service are bound to it,
+ * each called on its own instance.
+ *
+ * - `init()` (called by `Micro.start`) starts the server, on its own http server (`port` 3001,
+ *   `host` `'0.0.0.0'` by default) or on the one given; it then reports `healthy`, `ready` and
+ *   `live` to Micro's health check.
+ * - Failures are logged through `Micro.logger` unless `options.logger` is given.
+ * - `Micro.exit` (SIGTERM, SIGINT, SIGHUP, `Micro.exit()`) closes the server first: clients are
+ *   disconnected, the http server it created is closed, then the process exits with Micro's code.
+ *   The wait is bounded by `exitTimeout` (2 s by default).
+ *
+ * @example
+ * ```ts
+ * import { Micro, SERVICE } from '@pestras/micro';
+ * import { EVENT, MicroSocket } from '@pestras/micro-socket';
+ *
+ * Micro.plugin(new MicroSocket());
+ *
+ * @SERVICE()
+ * class Chat {
+ *   @EVENT('message')
+ *   onMessage(io: Server, socket: Socket, text: string) {
+ *     io.emit('message', text);
+ *     return { delivered: true };
+ *   }
+ * }
+ * Micro.start(Chat);
+ * ```
+ */
+export class MicroSocket implements MicroPlugin {
+  /** Micro's health flag: true once the server runs, false again once it closes or fails. */
+  healthy = false;
+  /** Micro's readiness flag: true while clients can connect. */
+  ready = false;
+  /** Micro's liveness flag: false once the plugin is closing. */
+  live = true;
+  /** The options as given (a copy); `null` and `undefined` are `{}`. */
+  readonly options: Readonly<MicroSocketOptions>;
+  readonly #source: HttpServerSource | undefined;
+  #server: SocketServer | undefined;
+  #ownHttp: HttpServer | undefined;
+  #closing: Promise<void> | undefined;
+  #restoreExit: (() => void) | undefined;
+  readonly #logger = microLogger(() => Micro.logger);
+
+  /**
+   * @param options the seed's options table; `null` or nothing for the defaults.
+   * @param server an http(s) server to attach to instead of creating one, or a function returning
+   *   it, called in `init()` (after the plugins registered before this one have initialized).
+   * @throws {@link MicroSocketError} `ERR_INVALID_OPTIONS` for options outside the table.
+   */
+  constructor(options?: MicroSocketOptions | null, server?: HttpServerSource | null) {
+    this.options = Object.freeze(checkOptions(options));
+    this.#source = checkServerSource(server);
+    Object.defineProperty(this, MICRO_SOCKET, { value: true });
+  }
+
+  /**
+   * Whether a value is a MicroSocket, also one created by another copy of this package.
+   *
+   * @example
+   * ```ts
+   * MicroSocket.isMicroSocket(new MicroSocket()); // true
+   * ```
+   */
+  static isMicroSocket(this: void, value: unknown): value is MicroSocket {
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MICRO_SOCKET] === true
+    );
+  }
+
+  /** The socket.io server. @throws {@link MicroSocketError} `ERR_NOT_STARTED` before `init()`. */
+  get io(): Server {
+    return this.#started().io;
+  }
+
+  /** The http server socket.io is attached to. @throws {@link MicroSocketError} `ERR_NOT_STARTED`. */
+  get httpServer(): HttpServerLike {
+    return this.#started().httpServer;
+  }
+
+  /** The port the plugin's own http server listens on (useful with `port: 0`). */
+  get port(): number | undefined {
+    return this.#server?.port;
+  }
+
+  /** Whether `init()` succeeded and the plugin has not closed. */
+  get started(): boolean {
+    return this.#server?.started === true && this.#closing === undefined;
+  }
+
+  /** Where the plugin logs: `options.logger`, else `Micro.logger` adapted to the Logger shape. */
+  get logger() {
+    return this.options.logger ?? this.#logger;
+  }
+
+  /**
+   * Starts the socket.io server and binds the handlers of `Micro.service` and `Micro.subServices`.
+   * Micro calls it from `Micro.start`; a rejection is logged by Micro, which goes on without
+   * sockets, and the plugin reports itself unhealthy.
+   *
+   * @throws {@link MicroSocketError} `ERR_ALREADY_STARTED`, `ERR_START_FAILED` (cause: the server's error).
+   */
+  async init(): Promise<void> {
+    if (this.#server) throw new MicroSocketError('ERR_ALREADY_STARTED', 'MicroSocket: init() already ran');
+    const options = { ...this.options, logger: this.logger };
+    const server = new SocketServer(options, this.#source);
+    this.#server = server;
+    try {
+      await server.start(serviceInstances());
+    } catch (err) {
+      this.#server = undefined;
+      this.healthy = false;
+      this.ready = false;
+      throw new MicroSocketError('ERR_START_FAILED', `MicroSocket: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    this.#restoreExit = deferExit(
+      Micro,
+      () => this.close(),
+      this.options.exitTimeout ?? DEFAULT_EXIT_TIMEOUT,
+      (err) => this.logger.error?.('MicroSocket: closing failed', err),
+    );
+    this.healthy = true;
+    this.ready = true;
+    const port = server.port;
+    this.logger.info?.(
+      port === undefined
+        ? 'MicroSocket: socket.io attached to the given http server'
+        : `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`,
+    );
+  }
+
+  /**
+   * Micro calls it from `Micro.exit`, synchronously before `process.exit`: it starts closing at
+   * once (clients are told synchronously), in case the deferred exit was bypassed.
+   */
+  onExit(_code?: number, _signal?: NodeJS.Signals): void {
+    void this.close();
+  }
+
+  /**
+   * Disconnects every client, closes socket.io and the http server the plugin created (a given
+   * server is left listening). Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.healthy = false;
+    this.ready = false;
+    this.live = false;
+    const server = this.#server;
+    if (!server) return Promise.resolve();
+    this.#restoreExit?.();
+    this.#closing = server.close().finally(() => {
+      this.#ownHttp?.closeAllConnections();
+    });
+    return this.#closing;
+  }
+
+  #started(): SocketServer {
+    if (!this.#server?.started) {
+      throw new MicroSocketError(
+        'ERR_NOT_STARTED',
+        'MicroSocket: the plugin has not started (Micro.start runs init)',
+      );
+    }
+    return this.#server;
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
