@@ -1,10 +1,38 @@
-// The echo handlers as a @pestras/micro service with the MicroSocket plugin, in its own process.
-// Filled in once packages/micro exports MicroSocket; until then it refuses to start.
+// The bench handlers as a @pestras/micro service with the MicroSocket plugin, in its own process,
+// with the plugin's defaults except the address (loopback, any free port).
+import { BenchHandlers, type Counters } from './handlers.js';
+import { measurementCommands } from './measure.js';
 import { serve } from './proc.js';
 
-serve({}, async () => {
-  const plugin: Record<string, unknown> = await import('@pestras/micro-socket');
+const counters: Counters = { events: 0 };
+const commands: Record<string, (params: any) => unknown> = {};
+
+serve(commands, async () => {
+  // Imported here so that a missing export is a note in the report, not a link error.
+  const plugin: Record<string, any> = await import('@pestras/micro-socket');
   if (typeof plugin.MicroSocket !== 'function')
     throw new Error('@pestras/micro-socket does not export MicroSocket yet');
-  throw new Error('MicroSocket is exported but the bench variant is not written yet');
+  const { Micro, SERVICE } = await import('@pestras/micro');
+
+  const socket = new plugin.MicroSocket({
+    port: 0,
+    host: '127.0.0.1',
+    // Quiet start-up line; nothing is logged per event either way.
+    logger: { error: console.error, warn: console.warn },
+  });
+  Micro.plugins(socket);
+  class BenchService extends BenchHandlers {
+    constructor() {
+      super(counters);
+    }
+  }
+  SERVICE()(BenchService);
+  await Micro.start(BenchService);
+  for (let i = 0; i < 200 && !socket.started; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!socket.started) throw new Error('MicroSocket did not start');
+  Object.assign(
+    commands,
+    measurementCommands(counters, () => socket.io.engine.clientsCount),
+  );
+  return { port: socket.port };
 });
