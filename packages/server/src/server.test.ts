@@ -2,9 +2,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EVENT } from '@pestras/micro-socket-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request } from '../../../testing';
+import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
 import { SocketError } from './errors';
 import { DEFAULT_HOST, DEFAULT_PORT, SocketServer, toServerOptions } from './server';
+import { startSocketServer } from './testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
@@ -77,5 +78,55 @@ describe('SocketServer', () => {
     const clash = new SocketServer({ port: first.port, host: '127.0.0.1' });
     await expect(clash.start()).rejects.toMatchObject({ code: 'ERR_LISTEN' });
     expect(() => new SocketServer().io).toThrow(SocketError);
+  });
+});
+
+describe('secure defaults', () => {
+  const PREFLIGHT = {
+    Origin: 'https://evil.example',
+    'Access-Control-Request-Method': 'POST',
+    'Access-Control-Request-Headers': 'content-type',
+  };
+
+  it('secure defaults: CORS is closed unless configured, and then open to the configured origins only', async () => {
+    const closed = await startSocketServer(resources, [new Echo()]);
+    const endpoint = `${closed.url}/socket.io/?EIO=4&transport=polling`;
+    const preflight = await fetch(endpoint, { method: 'OPTIONS', headers: PREFLIGHT });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const handshake = await fetch(endpoint, { headers: { Origin: 'https://evil.example' } });
+    expect(handshake.status).toBe(200); // answered, but a browser will not let the page read it
+    expect(handshake.headers.get('access-control-allow-origin')).toBeNull();
+    expect(handshake.headers.get('access-control-allow-credentials')).toBeNull();
+    // end that polling session, which would otherwise hold the server's graceful close
+    const { sid } = JSON.parse((await handshake.text()).slice(1));
+    await fetch(`${endpoint}&sid=${sid}`, { method: 'POST', body: '1' });
+
+    const open = await startSocketServer(resources, [new Echo()], {
+      serverOptions: { cors: { origin: ['https://app.example'] } },
+    });
+    const configured = `${open.url}/socket.io/?EIO=4&transport=polling`;
+    const allowed = await fetch(configured, {
+      method: 'OPTIONS',
+      headers: { ...PREFLIGHT, Origin: 'https://app.example' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const other = await fetch(configured, { method: 'OPTIONS', headers: PREFLIGHT });
+    expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+  });
+
+  it('secure defaults: an oversized message (over maxHttpBufferSize, 1 MB) drops only its sender', async () => {
+    expect(toServerOptions({}).maxHttpBufferSize).toBe(1_000_000);
+    const { url, server } = await startSocketServer(resources, [new Echo()]);
+    const bystander = await connected(client(resources, url));
+    const big = 'x'.repeat(1_100_000);
+    for (const transport of ['websocket', 'polling'] as const) {
+      const sender = await connected(client(resources, url, { transports: [transport] }));
+      const dropped = nextEvent<[string]>(sender, 'disconnect');
+      sender.emit('echo', big);
+      expect((await dropped)[0]).toMatch(/transport (close|error)/);
+      expect(await request(bystander, 'echo', transport)).toBe(transport);
+    }
+    await waitFor('the server to let both senders go', () => server.io.engine.clientsCount === 1);
+    expect(await request(bystander, 'echo', 'x'.repeat(900_000))).toHaveLength(900_000);
   });
 });
