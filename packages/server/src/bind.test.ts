@@ -3,7 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
 import { SocketError } from './errors';
-import { startSocketServer } from './testing';
+import { rawSocket, startSocketServer } from './testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
@@ -61,19 +61,6 @@ describe('HANDSHAKE and USE', () => {
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(2);
   });
 
-  it('cut off a middleware that never calls next after the configured timeout', async () => {
-    class Stuck {
-      @HANDSHAKE() never() {}
-      @CONNECT() connect() {
-        throw new Error('CONNECT must not run');
-      }
-    }
-    const { url, logger } = await startSocketServer(resources, [new Stuck()], { middlewareTimeout: 200 });
-    await expect(connected(client(resources, url))).rejects.toThrow(/did not answer in time/);
-    expect(logger.lines.some((l) => l.level === 'warn' && /did not call next/.test(l.message))).toBe(true);
-    expect(logger.lines.some((l) => /CONNECT must not run/.test(String(l.meta[0])))).toBe(false);
-  });
-
   it('apply per namespace: a blog middleware does not guard the main server', async () => {
     class Blog {
       @HANDSHAKE(['blog']) deny(_ns: Namespace, _socket: Socket, next: Next) {
@@ -83,6 +70,80 @@ describe('HANDSHAKE and USE', () => {
     const { url } = await startSocketServer(resources, [new Blog()]);
     await connected(client(resources, url));
     await expect(connected(client(resources, `${url}/blog`))).rejects.toThrow('members only');
+  });
+});
+
+describe('auth', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('auth: a HANDSHAKE or USE denial never runs CONNECT or any EVENT, even for events sent right behind the CONNECT packet', async () => {
+    const calls: string[] = [];
+    class Guarded {
+      @HANDSHAKE() async token(_io: Server, socket: Socket, next: Next) {
+        await sleep(20); // a token check that takes a while: the events arrive meanwhile
+        next(socket.handshake.auth.token === 'good' ? undefined : new Error('unauthorized'));
+      }
+      @USE(['members']) async member(_ns: Namespace, socket: Socket, next: Next) {
+        await sleep(20);
+        next(socket.handshake.auth.member ? undefined : new Error('members only'));
+      }
+      @CONNECT(['default', 'members']) connect(_t: unknown, socket: Socket) {
+        calls.push(`connect ${socket.nsp.name}`);
+      }
+      @EVENT('ping', ['default', 'members']) ping(_t: unknown, socket: Socket) {
+        calls.push(`ping ${socket.nsp.name}`);
+        return 'pong';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Guarded()]);
+    for (const [nsp, auth, error] of [
+      ['', '{"token":"bad"}', 'unauthorized'],
+      ['/members,', '{"member":false}', 'members only'],
+    ] as const) {
+      // CONNECT and events back to back, one websocket message each: socket.io closes a
+      // connection that sends events to a namespace it has not joined yet
+      const eager = await rawSocket(resources, url);
+      eager.send(`40${nsp}${auth}`);
+      for (let i = 0; i < 20; i++) eager.send(i % 2 ? `42${nsp}["ping"]` : `42${nsp}${i}["ping"]`);
+      await eager.closed;
+      // the refusal first, then events
+      const late = await rawSocket(resources, url);
+      late.send(`40${nsp}${auth}`);
+      expect(await late.waitFor(/^44/)).toBe(`44${nsp}{"message":"${error}"}`);
+      late.send(`42${nsp}1["ping"]`);
+      await late.closed;
+      expect([...eager.messages, ...late.messages].filter((m) => m.startsWith('43'))).toEqual([]);
+    }
+    await sleep(60); // the middlewares still running for the closed connections have answered
+    expect(calls).toEqual([]);
+    // the same server accepts good credentials: the test could have failed
+    const good = await connected(client(resources, `${url}/members`, { auth: { member: true } }));
+    expect(await request(good, 'ping')).toBe('pong');
+    expect(calls).toEqual(['connect /members', 'ping /members']);
+  });
+
+  it('auth: a middleware that never calls next is cut off after middlewareTimeout; the client gets connect_error and its events never run', async () => {
+    const calls: string[] = [];
+    class Stuck {
+      @HANDSHAKE() never() {}
+      @CONNECT() connect() {
+        calls.push('connect');
+      }
+      @EVENT('ping') ping() {
+        calls.push('ping');
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Stuck()], { middlewareTimeout: 200 });
+    await expect(connected(client(resources, url))).rejects.toThrow(/did not answer in time/);
+    const raw = await rawSocket(resources, url);
+    raw.send('40');
+    expect(await raw.waitFor(/^44/)).toBe(
+      '44{"message":"Connection refused: the server did not answer in time"}',
+    );
+    raw.send('421["ping"]');
+    await raw.closed;
+    expect(logger.lines.some((l) => l.level === 'warn' && /did not call next/.test(l.message))).toBe(true);
+    expect(calls).toEqual([]);
   });
 });
 
