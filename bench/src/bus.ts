@@ -1,18 +1,177 @@
-// Section 5: cross-worker room broadcast over the publish bus vs socket.io's adapters.
-// Written once @pestras/micro-socket-publish exports its API; until then it prints a note.
-import type { Fleet } from './proc.js';
+// Section 5: cross-worker room broadcast, the publish bus against socket.io's own adapters:
+// IPC transport vs @socket.io/cluster-adapter, Redis transport vs @socket.io/redis-adapter.
+// Each variant is a cluster (primary + 2 workers); a publisher socket on worker 1, receivers on
+// worker 2. All clusters run at once and take turns.
+import type { BusResult } from './client.js';
+import { config } from './config.js';
+import type { Child, Fleet } from './proc.js';
 import type { Report } from './report.js';
+import { alternate, Samples } from './rounds.js';
+import { fmtMedian, median } from './stats.js';
 
-export async function runBus(_fleet: Fleet, report: Report): Promise<void> {
-  const publish: Record<string, unknown> = await import('@pestras/micro-socket-publish');
-  const wanted = ['PublishBus', 'ipcTransport', 'attachPublishRelay', 'redisTransport'];
-  const missing = wanted.filter((name) => !(name in publish));
-  if (missing.length) {
-    const why = `@pestras/micro-socket-publish does not export ${missing.join(', ')} yet`;
-    console.log(`\n[bus] skipped: ${why}`);
-    report.notes.push(`bus section skipped: ${why}`);
-    report.missing('IPC bus vs cluster-adapter deliveries/s', 'not run');
-    return;
+const RECEIVERS = 10;
+const PER_REQUEST = 5;
+/** Throughput runs: at most this many messages published but not yet received everywhere. */
+const IN_FLIGHT = 100;
+/** Latency runs: a steady load well under saturation. */
+const PACED_RATE = 500;
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisAvailable(): Promise<string | undefined> {
+  try {
+    const { createClient } = await import('redis');
+    const client = createClient({
+      url: REDIS_URL,
+      socket: { reconnectStrategy: false, connectTimeout: 1_000 },
+    });
+    client.on('error', () => {});
+    await client.connect();
+    await client.ping();
+    await client.close();
+    return undefined;
+  } catch (err) {
+    return `Redis unavailable at ${REDIS_URL}: ${(err as Error).message}`;
   }
-  report.missing('IPC bus vs cluster-adapter deliveries/s', 'not written yet');
+}
+
+/** Deletes whatever keys the run left under its prefix (pub/sub itself stores none). */
+async function cleanRedis(prefix: string): Promise<number> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url: REDIS_URL });
+  client.on('error', () => {});
+  await client.connect();
+  let removed = 0;
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    if (keys.length) removed += await client.del(keys);
+  }
+  await client.close();
+  return removed;
+}
+
+export async function runBus(fleet: Fleet, report: Report): Promise<void> {
+  const publish: Record<string, unknown> = await import('@pestras/micro-socket-publish');
+  const variants: string[] = [];
+  const skip = (what: string, why: string) => {
+    console.log(`note: ${what} skipped: ${why}`);
+    report.notes.push(`${what} skipped: ${why}`);
+  };
+  if (['PublishBus', 'ipcTransport', 'attachPublishRelay'].every((name) => name in publish))
+    variants.push('ipc', 'cluster-adapter');
+  else
+    skip(
+      'IPC bus',
+      '@pestras/micro-socket-publish does not export PublishBus/ipcTransport/attachPublishRelay',
+    );
+  const noRedis = await redisAvailable();
+  if (noRedis) skip('Redis bus', noRedis);
+  else if (!('redisTransport' in publish))
+    skip('Redis bus', '@pestras/micro-socket-publish does not export redisTransport yet');
+  else variants.push('redis', 'redis-adapter');
+  if (!noRedis && !variants.includes('redis')) variants.push('redis-adapter');
+  if (!variants.length) return;
+
+  const prefix = `micro-socket-bench:${process.pid}:${Date.now()}:`;
+  console.log(
+    `\n[bus] ${variants.join(', ')}; ${config.busRounds} rounds; ${RECEIVERS} receivers on the other worker; Redis prefix ${prefix}`,
+  );
+  const clusters = new Map<string, Child<{ ports: number[] }>>();
+  const client = await fleet.start('./client.js', { name: 'bus-clients' });
+  try {
+    for (const v of variants) {
+      const child = await fleet.start<{ ports: number[] }>('./bus-cluster.js', {
+        name: `cluster-${v}`,
+        args: [v, prefix],
+      });
+      clusters.set(v, child);
+      const [pubPort, subPort] = child.ready.ports;
+      await client.request('connect', { set: `${v}-pub`, url: `http://127.0.0.1:${pubPort}`, count: 1 });
+      await client.request('connect', {
+        set: `${v}-sub`,
+        url: `http://127.0.0.1:${subPort}`,
+        count: RECEIVERS,
+        join: true,
+      });
+    }
+    // Room joins travel between workers asynchronously with some adapters: let them settle.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const samples = new Samples();
+    const timeout = config.windowMs + 30_000;
+    const run = async (v: string, paced: boolean, record: boolean) => {
+      const result = await client.request<BusResult>(
+        'bus',
+        {
+          publisher: `${v}-pub`,
+          receivers: `${v}-sub`,
+          durationMs: config.windowMs,
+          perRequest: PER_REQUEST,
+          inFlight: IN_FLIGHT,
+          ratePerSec: paced ? PACED_RATE : undefined,
+        },
+        timeout,
+      );
+      if (result.deliveries !== result.expected)
+        console.log(
+          `  ${v}: ${result.expected - result.deliveries} of ${result.expected} deliveries missing`,
+        );
+      if (!record) return;
+      const mode = paced ? 'paced' : 'max';
+      if (!paced) samples.add('rate', v, (result.deliveries / result.elapsedMs) * 1000);
+      samples.add(`p50-${mode}`, v, result.p50Ms);
+      samples.add(`p99-${mode}`, v, result.p99Ms);
+      samples.add(`lost-${mode}`, v, result.expected - result.deliveries);
+    };
+    for (const v of variants) {
+      await run(v, false, false);
+      await run(v, true, false);
+    }
+    await alternate(variants, config.busRounds, async (v) => {
+      await run(v, false, true);
+      await run(v, true, true);
+    });
+    samples.print(
+      `5. Cross-worker room broadcast (${RECEIVERS} receivers; max: ≤ ${IN_FLIGHT} messages in flight; paced: ${PACED_RATE} messages/s)`,
+      [
+        { key: 'rate', label: 'deliveries/s (max)' },
+        { key: 'p50-max', label: 'p50 publish→receive ms (max)', digits: 2 },
+        { key: 'p99-max', label: 'p99 publish→receive ms (max)', digits: 2 },
+        { key: 'p50-paced', label: 'p50 publish→receive ms (paced)', digits: 2 },
+        { key: 'p99-paced', label: 'p99 publish→receive ms (paced)', digits: 2 },
+        { key: 'lost-max', label: 'deliveries missing (max)', digits: 0 },
+      ],
+      variants[0]!,
+    );
+    const pairs: Array<[string, string, string]> = [
+      ['ipc', 'cluster-adapter', 'IPC bus'],
+      ['redis', 'redis-adapter', 'Redis bus'],
+    ];
+    for (const [bus, adapter, label] of pairs) {
+      if (!variants.includes(bus) || !variants.includes(adapter)) continue;
+      report.ratio(
+        `${label} deliveries/s vs ${adapter}`,
+        `${adapter} ${fmtMedian(samples.get('rate', adapter), 0)}/s`,
+        `${fmtMedian(samples.get('rate', bus), 0)}/s`,
+        samples.ratios('rate', bus, adapter),
+        1.0,
+        '>=',
+      );
+      const p99 = samples.get('p99-paced', bus);
+      report.rows.push({
+        figure: `${label} p99 publish→receive (${PACED_RATE} msg/s)`,
+        base: `${adapter} ${fmtMedian(samples.get('p99-paced', adapter))} ms`,
+        measured: `${fmtMedian(p99)} ms (max load: ${fmtMedian(samples.get('p99-max', bus))} ms)`,
+        ratio: '',
+        target: '< 10 ms',
+        verdict: p99.length ? (median(p99) < 10 ? 'PASS' : 'MISS') : 'n/a',
+      });
+    }
+  } finally {
+    await fleet.stop(client);
+    for (const child of clusters.values()) await fleet.stop(child);
+    if (!noRedis) {
+      const removed = await cleanRedis(prefix);
+      console.log(`  Redis: ${removed} keys removed under ${prefix}`);
+    }
+  }
 }

@@ -150,6 +150,92 @@ function broadcast(sockets: Socket[], durationMs: number, window: number): Promi
   });
 }
 
+export interface BusResult {
+  published: number;
+  deliveries: number;
+  expected: number;
+  elapsedMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Milliseconds on CLOCK_MONOTONIC, the clock the publishing worker stamped each message with. */
+function monotonicMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
+/**
+ * Cross-worker delivery: `publisher` (on one worker) asks its worker to publish `perRequest`
+ * messages to the room that every socket of `receivers` (on the other worker) joined. Paced at
+ * `ratePerSec` messages/s when given, otherwise as fast as the bound allows: at most `inFlight`
+ * messages published but not yet received by every receiver.
+ */
+function bus(
+  publisher: Socket,
+  receivers: Socket[],
+  p: { durationMs: number; perRequest: number; inFlight: number; ratePerSec?: number },
+): Promise<BusResult> {
+  return new Promise((resolve) => {
+    const latencies: number[] = [];
+    const start = performance.now();
+    const end = start + p.durationMs;
+    const fanout = receivers.length;
+    let published = 0;
+    let deliveries = 0;
+    let last = start;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      clearTimeout(deadline);
+      for (const socket of receivers) socket.off('m', onMessage);
+      resolve({
+        published,
+        deliveries,
+        expected: published * fanout,
+        elapsedMs: last - start,
+        p50Ms: quantile(latencies, 0.5),
+        p99Ms: quantile(latencies, 0.99),
+      });
+    };
+    // Deliveries still missing 10 s after the end are reported as missing, not waited for.
+    const deadline = setTimeout(finish, p.durationMs + 10_000);
+    const request = () => {
+      published += p.perRequest;
+      publisher.emit('pub', p.perRequest, (err?: string) => {
+        if (err) console.error(`bus publish failed: ${err}`);
+      });
+    };
+    const pump = () => {
+      while (performance.now() < end && published - deliveries / fanout < p.inFlight) request();
+    };
+    const onMessage = (stamp: number) => {
+      latencies.push(monotonicMs() - stamp);
+      deliveries++;
+      last = performance.now();
+      if (last >= end) {
+        if (deliveries === published * fanout) finish();
+      } else if (!p.ratePerSec) pump();
+    };
+    for (const socket of receivers) socket.on('m', onMessage);
+    if (p.ratePerSec) {
+      const tickMs = 10;
+      const perTick = Math.max(1, Math.round((p.ratePerSec * tickMs) / 1000 / p.perRequest));
+      timer = setInterval(() => {
+        if (performance.now() >= end) {
+          clearInterval(timer);
+          if (deliveries === published * fanout) finish();
+          return;
+        }
+        for (let i = 0; i < perTick; i++) request();
+      }, tickMs);
+    } else pump();
+  });
+}
+
 serve(
   {
     connect: async (p: { set: string; url: string; count: number; concurrency?: number; join?: boolean }) => {
@@ -178,6 +264,14 @@ serve(
       fire(socketsOf(p.set), p.durationMs, p.batch, p.window),
     broadcast: (p: { set: string; durationMs: number; window: number }) =>
       broadcast(socketsOf(p.set), p.durationMs, p.window),
+    bus: (p: {
+      publisher: string;
+      receivers: string;
+      durationMs: number;
+      perRequest: number;
+      inFlight: number;
+      ratePerSec?: number;
+    }) => bus(socketsOf(p.publisher)[0]!, socketsOf(p.receivers), p),
   },
   () => true,
 );

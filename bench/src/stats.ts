@@ -53,6 +53,7 @@ export function fmtSummary(s: Summary, digits = 1): string {
 }
 
 export function fmtRatio(s: Summary): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
   return `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
 }
 
