@@ -1,0 +1,38 @@
+// One cluster worker: a socket.io server on an http server that does not listen (the primary
+// owns the port and hands connections over), the IPC publish bus, and the chat handlers.
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import { ipcTransport, PublishBus, serveStickyWorker } from '@pestras/micro-socket-publish';
+import { SocketServer } from '@pestras/micro-socket-server';
+import { ClusterChat } from './chat.js';
+
+export async function runWorker(): Promise<void> {
+  const workerId = cluster.worker?.id ?? 0;
+  const http = createServer();
+  const server = new SocketServer({ serverOptions: { pingInterval: 5_000, pingTimeout: 5_000 } }, http);
+  // The bus needs the socket.io server the handlers are bound to; no client reaches a handler
+  // before serveStickyWorker below, by which time the bus exists.
+  let bus!: PublishBus;
+  const chat = new ClusterChat((message, options) => bus.publish(message, options), {
+    workerId,
+    pid: process.pid,
+  });
+  await server.start([chat]);
+  bus = new PublishBus(server.io, { transport: ipcTransport() });
+  await bus.ready();
+  const sticky = serveStickyWorker(server.io, http);
+  console.log(`worker ${workerId} pid ${process.pid} ready`);
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    sticky.close();
+    await server.close();
+    await bus.close();
+    console.log(`worker ${workerId} pid ${process.pid} stopped (${signal})`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,358 @@
+// examples/cluster as real processes: a primary with sticky sessions, workers with the IPC
+// publish bus, real socket.io clients (polling-first by default).
+import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { Socket as ClientSocket, ManagerOptions, SocketOptions } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+interface Identity {
+  workerId: number;
+  pid: number;
+  socketId: string;
+  transport: string;
+}
+
+const READY = /worker (\d+) pid (\d+) ready/g;
+
+function readyWorkers(output: string): Array<{ id: number; pid: number }> {
+  return [...output.matchAll(READY)].map((m) => ({ id: Number(m[1]), pid: Number(m[2]) }));
+}
+
+async function startCluster(workers = 2) {
+  const primary = startProcess(resources, process.execPath, ['dist/main.js'], {
+    cwd,
+    env: { PORT: '0', WORKERS: String(workers) },
+  });
+  const [, url] = await primary.waitForOutput(/listening on (http:\/\/\S+)/);
+  await waitFor(
+    `${workers} workers ready\n${primary.output()}`,
+    () => readyWorkers(primary.output()).length >= workers,
+    {
+      timeout: 15_000,
+    },
+  );
+  return { primary, url: url! };
+}
+
+async function connect(url: string, options: Partial<ManagerOptions & SocketOptions> = {}) {
+  const socket = await connected(client(resources, url, options), 10_000);
+  const identity = await request<Identity>(socket, 'whoami');
+  return { socket, ...identity };
+}
+
+type Connected = Awaited<ReturnType<typeof connect>>;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ack round trips on every client until `ms` passed; returns how many each did. */
+async function traffic(clients: Connected[], ms: number): Promise<number[]> {
+  const until = Date.now() + ms;
+  return Promise.all(
+    clients.map(async (c) => {
+      let trips = 0;
+      while (Date.now() < until) {
+        const answer = await request<Identity>(c.socket, 'whoami');
+        expect(answer.workerId).toBe(c.workerId);
+        trips++;
+      }
+      return trips;
+    }),
+  );
+}
+
+function countBy<T>(items: T[], key: (item: T) => string | number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+describe('examples/cluster: sticky sessions', () => {
+  it('connects 20 of 20 default (polling-first) clients across 2 workers and keeps them connected', async () => {
+    const { url } = await startCluster(2);
+    const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => connect(url)));
+    const clients = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    const failures = attempts.flatMap((a) => (a.status === 'rejected' ? [String(a.reason)] : []));
+    expect(failures).toEqual([]);
+    expect(clients).toHaveLength(20);
+    const perWorker = countBy(clients, (c) => c.workerId);
+    expect(Object.keys(perWorker)).toHaveLength(2);
+
+    const disconnects: string[] = [];
+    for (const c of clients) c.socket.on('disconnect', (reason) => disconnects.push(reason));
+    // Long enough for every client to poll, upgrade to websocket and keep going.
+    const trips = await traffic(clients, 3_000);
+    expect(disconnects).toEqual([]);
+    expect(clients.every((c) => c.socket.connected)).toBe(true);
+    expect(Math.min(...trips)).toBeGreaterThan(0);
+    expect(clients.every((c) => c.socket.io.engine.transport.name === 'websocket')).toBe(true);
+  });
+
+  it('serves websocket-only and polling-only clients, each request routed to its session', async () => {
+    const { url } = await startCluster(2);
+    const clients = await Promise.all([
+      ...Array.from({ length: 6 }, () => connect(url, { transports: ['websocket'] })),
+      ...Array.from({ length: 6 }, () => connect(url, { transports: ['polling'] })),
+    ]);
+    expect(Object.keys(countBy(clients, (c) => c.workerId))).toHaveLength(2);
+    const disconnects: string[] = [];
+    for (const c of clients) c.socket.on('disconnect', (reason) => disconnects.push(reason));
+    await traffic(clients, 2_000);
+    expect(disconnects).toEqual([]);
+    expect(clients.map((c) => c.socket.io.engine.transport.name)).toEqual([
+      ...Array(6).fill('websocket'),
+      ...Array(6).fill('polling'),
+    ]);
+  });
+
+  it('routes each request of a keep-alive HTTP client to its own session', async () => {
+    const { url } = await startCluster(2);
+    // Two engine.io sessions on different workers, opened on fresh connections.
+    const sids = new Map<string, string>();
+    while (sids.size < 2) {
+      expect(sids.size + 1).toBeLessThan(12);
+      const body = await (await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).text();
+      const sid = (JSON.parse(body.slice(1)) as { sid: string }).sid;
+      sids.set(sid.split('.')[0]!, sid);
+    }
+    // One pooled connection for both: a proxy or a browser may well do this.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    resources.add(agent, (a) => a.destroy());
+    const post = (sid: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+          { method: 'POST', agent, headers: { 'content-type': 'text/plain;charset=UTF-8' } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => {
+              body += chunk;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end('40');
+      });
+    for (const sid of [...sids.values(), ...sids.values()]) {
+      expect(await post(sid)).toEqual({ status: 200, body: 'ok' });
+    }
+  });
+
+  it("answers a request for an unknown or a dead worker's session with engine.io's 400", async () => {
+    const { url } = await startCluster(2);
+    for (const sid of ['99.AAAAAAAAAAAAAAAAAAAAAA', 'not-a-sticky-id']) {
+      const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ code: 1, message: 'Session ID unknown' });
+    }
+    const garbage = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=a&sid=b`);
+    expect(garbage.status).toBe(400);
+    // The primary still routes afterwards.
+    await connect(url);
+  });
+});
+
+describe('examples/cluster: the publish bus across workers', () => {
+  it('delivers every row of the bus semantics exactly once to the right clients on both workers', async () => {
+    const { url } = await startCluster(2);
+    const main: Connected[] = [];
+    while (Object.values(countBy(main, (c) => c.workerId)).filter((n) => n >= 2).length < 2) {
+      expect(main.length).toBeLessThan(12);
+      main.push(await connect(url));
+    }
+    const [first] = main;
+    const a = main.filter((c) => c.workerId === first!.workerId).slice(0, 2);
+    const b = main.filter((c) => c.workerId !== first!.workerId).slice(0, 2);
+    const [a1, a2] = a as [Connected, Connected];
+    const [b1, b2] = b as [Connected, Connected];
+    const blog: Array<{ socket: ClientSocket; workerId: number }> = [];
+    while (new Set(blog.map((c) => c.workerId)).size < 2) {
+      expect(blog.length).toBeLessThan(8);
+      const socket = client(resources, `${url}/blog`);
+      const hello = nextEvent<[{ workerId: number }]>(socket, 'hello', 10_000);
+      await connected(socket, 10_000);
+      blog.push({ socket, workerId: (await hello)[0].workerId });
+    }
+    const everyone = [
+      ...[a1, a2, b1, b2].map((c) => ({
+        socket: c.socket,
+        name: `${c === a1 ? 'a1' : c === a2 ? 'a2' : c === b1 ? 'b1' : 'b2'}`,
+      })),
+      ...blog.map((c, i) => ({
+        socket: c.socket,
+        name: `blog${i}@${c.workerId === a1.workerId ? 'a' : 'b'}`,
+      })),
+    ];
+    await request(a2.socket, 'join', 'room1');
+    await request(b2.socket, 'join', 'room1');
+
+    const received = new Map<string, string[]>(everyone.map((c) => [c.name, []]));
+    const fences = new Map<string, number>(everyone.map((c) => [c.name, 0]));
+    for (const c of everyone) {
+      c.socket.on('row', (tag: string) => received.get(c.name)!.push(tag));
+      c.socket.on('fence', (n: number) => fences.set(c.name, n));
+    }
+
+    const rows: Array<{
+      tag: string;
+      message: Record<string, unknown>;
+      includeSelf: boolean;
+      expected: string[];
+    }> = [
+      { tag: 'all', message: {}, includeSelf: false, expected: ['b1', 'b2'] },
+      { tag: 'all+self', message: {}, includeSelf: true, expected: ['a1', 'a2', 'b1', 'b2'] },
+      {
+        tag: 'blog',
+        message: { namespace: 'blog' },
+        includeSelf: true,
+        expected: ['blog0@a', 'blog1@b'].sort(),
+      },
+      { tag: 'room', message: { room: 'room1' }, includeSelf: true, expected: ['a2', 'b2'] },
+      { tag: 'room-others', message: { room: 'room1' }, includeSelf: false, expected: ['b2'] },
+      { tag: 'socket', message: { socketId: b1.socketId }, includeSelf: false, expected: ['b1'] },
+      { tag: 'socket-local', message: { socketId: a2.socketId }, includeSelf: true, expected: ['a2'] },
+      { tag: 'socket-local-others', message: { socketId: a2.socketId }, includeSelf: false, expected: [] },
+      {
+        tag: 'broadcast',
+        message: { socketId: b1.socketId, broadcast: true },
+        includeSelf: true,
+        expected: ['a1', 'a2', 'b2'],
+      },
+      {
+        tag: 'broadcast-room',
+        message: { socketId: b2.socketId, broadcast: true, room: 'room1' },
+        includeSelf: true,
+        expected: ['a2'],
+      },
+    ];
+    let fence = 0;
+    for (const row of rows) {
+      expect(
+        await request(
+          a1.socket,
+          'publish',
+          { event: 'row', data: [row.tag], ...row.message },
+          { includeSelf: row.includeSelf },
+        ),
+      ).toEqual({ published: true });
+      // A fence to everyone after each row: messages from one worker arrive in order, so once every
+      // client has the fence, any stray or duplicate copy of the row would have arrived too.
+      fence++;
+      for (const namespace of ['default', 'blog']) {
+        await request(
+          a1.socket,
+          'publish',
+          { event: 'fence', data: [fence], namespace },
+          { includeSelf: true },
+        );
+      }
+      await waitFor(`fence ${fence} everywhere`, () => [...fences.values()].every((n) => n === fence));
+    }
+    for (const row of rows) {
+      const got = everyone.filter((c) => received.get(c.name)!.includes(row.tag)).map((c) => c.name);
+      expect({ row: row.tag, got: got.sort() }).toEqual({ row: row.tag, got: [...row.expected].sort() });
+    }
+    for (const [name, tags] of received) {
+      expect({ name, duplicates: tags.filter((t, i) => tags.indexOf(t) !== i) }).toEqual({
+        name,
+        duplicates: [],
+      });
+    }
+  });
+
+  it('keeps delivering when a worker is SIGKILLed mid-stream, and its replacement receives within 2 s', async () => {
+    const { primary, url } = await startCluster(3);
+    const clients: Connected[] = [];
+    while (new Set(clients.map((c) => c.workerId)).size < 3) {
+      expect(clients.length).toBeLessThan(12);
+      // Reconnecting like a real client, so the victim's client can come back on another worker.
+      clients.push(
+        await connect(url, { transports: ['websocket'], reconnection: true, reconnectionDelay: 100 }),
+      );
+    }
+    const byWorker = new Map<number, Connected>();
+    for (const c of clients) if (!byWorker.has(c.workerId)) byWorker.set(c.workerId, c);
+    const [publisher, survivor, victim] = [...byWorker.values()] as [Connected, Connected, Connected];
+    const ticks = new Map<Connected, number[]>([publisher, survivor, victim].map((c) => [c, []]));
+    for (const [c, list] of ticks) c.socket.on('tick', (n: number) => list.push(n));
+
+    let seq = 0;
+    let streaming = true;
+    let killedAt = 0;
+    const stream = (async () => {
+      while (streaming) {
+        seq++;
+        await request(publisher.socket, 'publish', { event: 'tick', data: [seq] }, { includeSelf: true });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await waitFor('50 ticks at the victim', () => ticks.get(victim)!.length >= 50);
+    const victimGone = nextEvent(victim.socket, 'disconnect', 5_000);
+    process.kill(victim.pid, 'SIGKILL');
+    killedAt = seq;
+    await victimGone;
+    const victimBack = nextEvent(victim.socket, 'connect', 10_000);
+
+    const replacement = await waitFor(
+      'a replacement worker',
+      () => readyWorkers(primary.output()).find((w) => ![...byWorker.keys()].includes(w.id)),
+      { timeout: 10_000, interval: 5 },
+    );
+    const replacementReadyAt = Date.now();
+    let onReplacement: Connected | undefined;
+    while (!onReplacement) {
+      const c = await connect(url, { transports: ['websocket'] });
+      if (c.workerId === replacement.id) onReplacement = c;
+      else expect(c.workerId).not.toBe(victim.workerId);
+    }
+    await nextEvent(onReplacement.socket, 'tick', 2_000);
+    const firstTickAfter = Date.now() - replacementReadyAt;
+
+    await victimBack;
+    const movedTo = await request<Identity>(victim.socket, 'whoami');
+    expect(movedTo.workerId).not.toBe(victim.workerId);
+    const ticksBeforeMove = ticks.get(victim)!.length;
+    await waitFor('ticks at the moved client', () => ticks.get(victim)!.length > ticksBeforeMove);
+
+    await waitFor('200 ticks after the kill', () => seq >= killedAt + 200, { timeout: 15_000 });
+    streaming = false;
+    await stream;
+    const all = Array.from({ length: seq }, (_, i) => i + 1);
+    await waitFor('every tick at the survivor', () => ticks.get(survivor)!.length >= seq);
+    expect(ticks.get(survivor)).toEqual(all);
+    expect(ticks.get(publisher)).toEqual(all);
+    console.log(
+      `kill test: ${seq} published, killed after #${killedAt}; survivor got ${ticks.get(survivor)!.length}, ` +
+        `publisher's worker ${ticks.get(publisher)!.length}; the victim's client moved to worker ${movedTo.workerId}; ` +
+        `replacement worker ${replacement.id} delivered its first tick ${firstTickAfter} ms after it was ready`,
+    );
+    expect(firstTickAfter).toBeLessThan(2_000);
+  });
+});
+
+describe('examples/cluster: shutdown', () => {
+  it('on SIGTERM the workers exit, the clients see a disconnect and the primary exits 0', async () => {
+    const { primary, url } = await startCluster(2);
+    const clients: Connected[] = [];
+    while (new Set(clients.map((c) => c.workerId)).size < 2 || clients.length < 4)
+      clients.push(await connect(url));
+    const disconnects = clients.map((c) => nextEvent<[string]>(c.socket, 'disconnect', 5_000));
+    primary.kill('SIGTERM');
+    expect(await primary.exited(5_000)).toEqual({ code: 0, signal: null });
+    const reasons = await Promise.all(disconnects);
+    expect(reasons.every(([reason]) => typeof reason === 'string')).toBe(true);
+    for (const pid of new Set(clients.map((c) => c.pid))) expect(alive(pid)).toBe(false);
+  });
+});
