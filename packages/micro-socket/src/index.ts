@@ -19,4 +19,5 @@ export {
   type MicroSocketErrorCode,
   type MicroSocketOptions,
 } from '@pestras/micro-socket-plugin';
+export type { PublishOptions, SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 export { type AckError, type Logger, SocketError, type SocketIOOptions } from '@pestras/micro-socket-server';

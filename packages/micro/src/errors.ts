@@ -17,6 +17,8 @@ export type MicroSocketErrorCode =
   | 'ERR_START_FAILED'
   /** A message given to `MicroSocket.publish` was refused by the publish bus. */
   | 'ERR_PUBLISH_INVALID'
+  /** The publish bus could not send a message (its transport failed, or it is closed). */
+  | 'ERR_PUBLISH_FAILED'
   /** The cluster primary of `@SERVICE({ workers })` could not start. */
   | 'ERR_WORKERS';
 

@@ -1,5 +1,5 @@
-import { Micro, type MicroPlugin } from '@pestras/micro';
-import { installMicroPlugin } from './micro-compat';
+import type { MicroPlugin } from '@pestras/micro';
+import { patchMicro } from './micro-start';
 
 declare module '@pestras/micro' {
   // A namespace merged into the Micro class adds to its static side.
@@ -17,8 +17,9 @@ declare module '@pestras/micro' {
   }
 }
 
-installMicroPlugin(Micro);
+patchMicro();
 
+export type { PublishOptions, SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 export { MicroSocketError, type MicroSocketErrorCode } from './errors';
 export { type MicroLoggerLike, microLogger } from './logger';
 export { DEFAULT_EXIT_TIMEOUT, type MicroSocketOptions } from './options';

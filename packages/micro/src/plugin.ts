@@ -1,7 +1,21 @@
-import type { Server as HttpServer } from 'node:http';
+import cluster from 'node:cluster';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { Micro, type MicroPlugin } from '@pestras/micro';
-import { type HttpServerLike, type HttpServerSource, SocketServer } from '@pestras/micro-socket-server';
+import {
+  PublishBus,
+  type PublishOptions,
+  type SocketIOPublishMessage,
+  type StickyWorker,
+  serveStickyWorker,
+} from '@pestras/micro-socket-publish';
+import {
+  type HttpServerLike,
+  type HttpServerSource,
+  type Logger,
+  SocketServer,
+} from '@pestras/micro-socket-server';
 import type { Server } from 'socket.io';
+import { isStickyWorker } from './cluster';
 import { MicroSocketError } from './errors';
 import { deferExit } from './exit';
 import { microLogger } from './logger';
@@ -69,6 +83,8 @@ export class MicroSocket implements MicroPlugin {
   readonly #source: HttpServerSource | undefined;
   #server: SocketServer | undefined;
   #ownHttp: HttpServer | undefined;
+  #sticky: StickyWorker | undefined;
+  #bus: PublishBus | undefined;
   #closing: Promise<void> | undefined;
   #restoreExit: (() => void) | undefined;
   readonly #logger = microLogger(() => Micro.logger);
@@ -120,7 +136,7 @@ export class MicroSocket implements MicroPlugin {
   }
 
   /** Where the plugin logs: `options.logger`, else `Micro.logger` adapted to the Logger shape. */
-  get logger() {
+  get logger(): Partial<Logger> {
     return this.options.logger ?? this.#logger;
   }
 
@@ -133,13 +149,21 @@ export class MicroSocket implements MicroPlugin {
    */
   async init(): Promise<void> {
     if (this.#server) throw new MicroSocketError('ERR_ALREADY_STARTED', 'MicroSocket: init() already ran');
-    const options = { ...this.options, logger: this.logger };
-    const server = new SocketServer(options, this.#source);
+    // A worker of the primary this package runs for @SERVICE({ workers }) does not listen: the
+    // primary owns the port and hands it the connections of its sessions.
+    const sticky = isStickyWorker();
+    if (sticky && this.#source === undefined) this.#ownHttp = createServer();
+    const server = new SocketServer({ ...this.options, logger: this.logger }, this.#source ?? this.#ownHttp);
     this.#server = server;
     try {
       await server.start(serviceInstances());
+      if (sticky) this.#sticky = serveStickyWorker(server.io, server.httpServer as HttpServer);
+      // The bus, like the socket server, fills in the methods a partial logger lacks.
+      this.#bus = new PublishBus(server.io, { logger: this.logger as Logger });
     } catch (err) {
+      await server.close({ timeout: 0 }).catch(() => {});
       this.#server = undefined;
+      this.#ownHttp = undefined;
       this.healthy = false;
       this.ready = false;
       throw new MicroSocketError('ERR_START_FAILED', `MicroSocket: ${(err as Error).message}`, {
@@ -149,17 +173,71 @@ export class MicroSocket implements MicroPlugin {
     this.#restoreExit = deferExit(
       Micro,
       () => this.close(),
-      this.options.exitTimeout ?? DEFAULT_EXIT_TIMEOUT,
+      this.#exitTimeout() + EXIT_MARGIN,
       (err) => this.logger.error?.('MicroSocket: closing failed', err),
     );
     this.healthy = true;
     this.ready = true;
-    const port = server.port;
-    this.logger.info?.(
-      port === undefined
-        ? 'MicroSocket: socket.io attached to the given http server'
-        : `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`,
+    this.logger.info?.(this.#startedMessage());
+  }
+
+  /**
+   * Sends a message to the sockets of the *other* processes of the service: the other workers of
+   * `@SERVICE({ workers })` (over the cluster's IPC channel), or the other servers linked by the
+   * `adapter` option. With `{ includeSelf: true }` this process's sockets receive it too; by
+   * default they do not, as in the seed, where the handler emits locally itself. In a single
+   * process without an adapter it only validates the message (nothing else to reach).
+   *
+   * The returned promise resolves once the message was handed over. It never causes an unhandled
+   * rejection: a failure is logged, and rejects (with a {@link MicroSocketError}) only for whoever
+   * awaits it.
+   *
+   * @example
+   * ```ts
+   * await socketPlugin.publish({ event: 'ArticleUpdated', data: [id], namespace: 'blog', room: 'members' });
+   * ```
+   */
+  publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
+    const bus = this.#bus;
+    if (!bus || this.#closing) {
+      return this.#failed(
+        new MicroSocketError('ERR_NOT_STARTED', 'MicroSocket.publish: the plugin is not running'),
+      );
+    }
+    return handled(
+      bus.publish(message, options).catch((err: unknown) => {
+        throw this.#logged(toPublishError(err));
+      }),
     );
+  }
+
+  /**
+   * `MicroSocket.publish(message)` of the seed: {@link MicroSocket.prototype.publish} on every
+   * running MicroSocket registered with Micro (normally the one).
+   *
+   * @example
+   * ```ts
+   * @SERVICE({ workers: 4 })
+   * class Publisher {
+   *   @EVENT('ArticleUpdated', ['blog'])
+   *   onArticleUpdate(ns: Namespace, socket: Socket, id: string) {
+   *     socket.to('members').emit('ArticleUpdated', id);
+   *     MicroSocket.publish({ event: 'ArticleUpdated', data: [id], namespace: 'blog', room: 'members' });
+   *   }
+   * }
+   * ```
+   */
+  static publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
+    const running = registeredMicroSockets().filter((plugin) => plugin.started);
+    if (running.length === 0) {
+      const error = new MicroSocketError(
+        'ERR_NOT_STARTED',
+        'MicroSocket.publish: no MicroSocket plugin is running (register one with Micro.plugin and call Micro.start)',
+      );
+      microLogger(() => Micro.logger).error(error.message);
+      return handled(Promise.reject(error));
+    }
+    return handled(Promise.all(running.map((plugin) => plugin.publish(message, options))).then(() => {}));
   }
 
   /**
@@ -182,10 +260,44 @@ export class MicroSocket implements MicroPlugin {
     const server = this.#server;
     if (!server) return Promise.resolve();
     this.#restoreExit?.();
-    this.#closing = server.close().finally(() => {
-      this.#ownHttp?.closeAllConnections();
-    });
+    this.#sticky?.close();
+    const bus = this.#bus;
+    const ownHttp = this.#ownHttp;
+    this.#closing = (async () => {
+      try {
+        await server.close({ timeout: this.#exitTimeout() });
+      } finally {
+        await bus?.close();
+        if (ownHttp) {
+          ownHttp.closeAllConnections();
+          ownHttp.close();
+        }
+      }
+    })();
     return this.#closing;
+  }
+
+  #exitTimeout(): number {
+    return this.options.exitTimeout ?? DEFAULT_EXIT_TIMEOUT;
+  }
+
+  #startedMessage(): string {
+    if (this.#sticky) {
+      return `MicroSocket: socket.io serving cluster worker ${cluster.worker?.id} (sticky sessions routed by the primary)`;
+    }
+    const port = this.#server?.port;
+    return port === undefined
+      ? 'MicroSocket: socket.io attached to the given http server'
+      : `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`;
+  }
+
+  #logged(error: MicroSocketError): MicroSocketError {
+    this.logger.error?.(error.message, ...(error.cause === undefined ? [] : [error.cause]));
+    return error;
+  }
+
+  #failed(error: MicroSocketError): Promise<never> {
+    return handled(Promise.reject(this.#logged(error)));
   }
 
   #started(): SocketServer {
@@ -197,6 +309,26 @@ export class MicroSocket implements MicroPlugin {
     }
     return this.#server;
   }
+}
+
+/** Extra time the deferred exit gives the server's close, which has its own `exitTimeout` deadline. */
+const EXIT_MARGIN = 500;
+
+/** Marks a promise as handled (a fire-and-forget call must not become an unhandled rejection, which Micro turns into exit 1) and returns it, still rejecting for whoever awaits it. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+function toPublishError(err: unknown): MicroSocketError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const invalid =
+    code === 'ERR_INVALID_MESSAGE' || code === 'ERR_UNSERIALIZABLE' || code === 'ERR_INVALID_OPTIONS';
+  return new MicroSocketError(
+    invalid ? 'ERR_PUBLISH_INVALID' : 'ERR_PUBLISH_FAILED',
+    `MicroSocket.publish: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
 }
 
 function formatHost(host: string): string {

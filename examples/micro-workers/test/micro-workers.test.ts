@@ -1,0 +1,110 @@
+import { fileURLToPath } from 'node:url';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+interface Hello {
+  worker: number;
+  pid: number;
+}
+
+async function startService() {
+  const service = startProcess(resources, process.execPath, ['dist/main.js'], { cwd, env: { PORT: '0' } });
+  const [, port] = await service.waitForOutput(/cluster primary listening on \S+:(\d+)/);
+  await service.waitForOutput(
+    /serving cluster worker 1 [\s\S]*serving cluster worker 2 |serving cluster worker 2 [\s\S]*serving cluster worker 1 /,
+  );
+  return { service, url: `http://127.0.0.1:${port}` };
+}
+
+/** Connects default clients (HTTP long-polling first) until every wanted worker serves one. */
+async function clientsOn(url: string, workers: number, auth: object = {}) {
+  const byWorker = new Map<number, Array<{ socket: ClientSocket; hello: Hello }>>();
+  for (let i = 0; i < 12 && byWorker.size < workers; i++) {
+    const socket = client(resources, url, { auth });
+    const hello = nextEvent<[Hello]>(socket, 'hello');
+    await connected(socket);
+    const [info] = await hello;
+    byWorker.set(info.worker, [...(byWorker.get(info.worker) ?? []), { socket, hello: info }]);
+  }
+  expect(byWorker.size).toBe(workers);
+  return byWorker;
+}
+
+function counting(socket: ClientSocket, event: string) {
+  const seen: unknown[] = [];
+  socket.on(event, (...args: unknown[]) => seen.push(args[0]));
+  return seen;
+}
+
+describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publish)', () => {
+  it('delivers a publish to the members on both workers exactly once, and relays Micro.message', async () => {
+    const { service, url } = await startService();
+
+    const members = await clientsOn(`${url}/blog`, 2, { member: true });
+    const [workerA, workerB] = [...members.keys()] as [number, number];
+    // one more member on each worker, so each side has a receiver besides the sender
+    for (const worker of [workerA, workerB]) {
+      while ((members.get(worker) ?? []).length < 2) {
+        const more = await clientsOn(`${url}/blog`, 1, { member: true });
+        for (const [w, list] of more) members.set(w, [...(members.get(w) ?? []), ...list]);
+      }
+    }
+    const all = [...members.values()].flat();
+    const updates = new Map(all.map(({ socket }) => [socket, counting(socket, 'ArticleUpdated')]));
+
+    const sender = members.get(workerA)![0]!.socket;
+    expect(await request(sender, 'ArticleUpdated', 'a1')).toEqual({ published: 'a1', worker: workerA });
+    // A second publish from the other worker, received by everyone: IPC keeps order, so any
+    // duplicate of 'a1' would have arrived before it.
+    const closer = members.get(workerB)![0]!.socket;
+    expect(await request(closer, 'ArticleUpdated', 'sentinel')).toEqual({
+      published: 'sentinel',
+      worker: workerB,
+    });
+    await waitFor('the sentinel on every other member', () =>
+      all.every(({ socket }) => socket === closer || updates.get(socket)!.includes('sentinel')),
+    );
+    for (const { socket } of all) {
+      expect(updates.get(socket)!.filter((id) => id === 'a1')).toHaveLength(socket === sender ? 0 : 1);
+    }
+
+    const visitors = await clientsOn(url, 2);
+    const announcements = [...visitors.values()].flat().map(({ socket, hello }) => ({
+      hello,
+      next: nextEvent<[{ text: string; deliveredBy: number }]>(socket, 'announcement'),
+    }));
+    const announcer = visitors.get(workerB)![0]!.socket;
+    expect(await request(announcer, 'announce', 'hi')).toEqual({ announced: 'hi', worker: workerB });
+    for (const { hello, next } of announcements) {
+      expect((await next)[0]).toEqual({ text: 'hi', deliveredBy: hello.worker });
+    }
+    await service.waitForOutput(/ignored the worker message 'nobody-listens'/);
+    expect(service.output()).not.toMatch(/exited with/);
+  });
+
+  it('replaces a worker that dies, and stops every worker and exits 0 on SIGTERM', async () => {
+    const { service, url } = await startService();
+    const visitors = await clientsOn(url, 2);
+    const [victim] = [...visitors.values()][0]!;
+    const gone = nextEvent(victim!.socket, 'disconnect');
+    process.kill(victim!.hello.pid, 'SIGKILL');
+    await gone;
+    await service.waitForOutput(/serving cluster worker 3 /);
+    const after = await clientsOn(url, 2);
+    expect([...after.keys()]).toContain(3);
+
+    const sockets = [...after.values()].flat().map(({ socket }) => socket);
+    const down = sockets.map((socket) => nextEvent(socket, 'disconnect'));
+    service.kill('SIGTERM');
+    expect(await service.exited(5_000)).toEqual({ code: 0, signal: null });
+    await Promise.all(down);
+    expect(service.output()).toMatch(
+      /service exited with signal: SIGTERM, code: 0[\s\S]*service exited with signal: SIGTERM, code: 0/,
+    );
+  });
+});

@@ -1,0 +1,141 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { type ClusterPrimary, startClusterPrimary } from '@pestras/micro-socket-publish';
+import type { Logger } from '@pestras/micro-socket-server';
+import { MicroSocketError } from './errors';
+
+/**
+ * Set by the primary this package runs for `@SERVICE({ workers })` in the environment of every
+ * worker it forks: such a worker serves the connections the primary routes to it (sticky
+ * sessions) instead of listening itself.
+ */
+export const STICKY_WORKER_ENV = 'PESTRAS_MICRO_SOCKET_STICKY_WORKER';
+
+/** Whether this process is a worker forked by {@link startMicroPrimary}. */
+export function isStickyWorker(): boolean {
+  return cluster.isWorker && process.env[STICKY_WORKER_ENV] === '1';
+}
+
+/** `Micro.message(msg, data, target)` on the IPC channel: `{ message, data, target }`. */
+interface MicroMessage {
+  readonly message: string;
+  readonly data?: unknown;
+  readonly target?: unknown;
+}
+
+function isMicroMessage(value: unknown): value is MicroMessage {
+  return typeof value === 'object' && value !== null && typeof (value as MicroMessage).message === 'string';
+}
+
+/**
+ * Relays `Micro.message(msg, data, target)` between workers, as Micro's own workers manager was
+ * meant to: `'others'` (Micro's default) reaches every other worker, `'all'` every worker, the
+ * sender included. Any other IPC message (sticky sessions, the publish bus) is not Micro's.
+ */
+function relayMicroMessages(workers: () => Worker[]): () => void {
+  const relay = (sender: Worker, message: unknown) => {
+    if (!isMicroMessage(message) || (message.target !== 'all' && message.target !== 'others')) return;
+    for (const worker of workers()) {
+      if (message.target === 'others' && worker.id === sender.id) continue;
+      try {
+        if (worker.isConnected()) worker.send(message, undefined, undefined, () => {});
+      } catch {
+        // A worker going away misses the message; the primary stays up.
+      }
+    }
+  };
+  cluster.on('message', relay);
+  return () => cluster.off('message', relay);
+}
+
+/** What {@link startMicroPrimary} needs to know. */
+export interface MicroPrimaryOptions {
+  /** `@SERVICE({ workers })`: a negative number means one worker per CPU. */
+  readonly workers: number;
+  readonly port: number;
+  readonly host: string;
+  readonly logger: Required<Logger>;
+}
+
+/** A running primary: `close()` stops every worker (SIGTERM, their `Micro.exit`) and resolves once they exited. */
+export interface MicroPrimary {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The cluster primary of a Micro service with `@SERVICE({ workers })` that uses MicroSocket,
+ * in place of Micro 1.2.5's workers manager (which crashes on Node 20): the sticky primary of
+ * `@pestras/micro-socket-publish` (it owns the port, forks and replaces workers, routes each
+ * engine.io session to its worker and relays the publish bus) plus the relay of `Micro.message`.
+ */
+export async function startMicroPrimary(options: MicroPrimaryOptions): Promise<MicroPrimary> {
+  const count = options.workers < 0 ? availableParallelism() : options.workers;
+  let primary: ClusterPrimary;
+  try {
+    primary = await startClusterPrimary({
+      workers: count,
+      port: options.port,
+      host: options.host,
+      env: { [STICKY_WORKER_ENV]: '1' },
+      logger: options.logger,
+    });
+  } catch (err) {
+    throw new MicroSocketError(
+      'ERR_WORKERS',
+      `MicroSocket: the cluster primary cannot start: ${String((err as Error).message ?? err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const detach = relayMicroMessages(() => primary.workers());
+  primary.on('online', (worker) =>
+    options.logger.info(`MicroSocket: worker ${worker.id} (pid ${worker.process.pid}) online`),
+  );
+  return {
+    get port() {
+      return primary.port;
+    },
+    close: () => primary.close().finally(detach),
+  };
+}
+
+/**
+ * Micro 1.2.5 installs its worker `'message'` listener (for `@WORKER_MSG`) only when a listener
+ * is declared, and it throws for any IPC message whose `message` names no listener, which kills
+ * the worker: the sticky primary's connection hand-overs and the publish bus's packets are such
+ * messages. This wraps that listener (found by its source text, the only handle Micro leaves) so
+ * that foreign messages are skipped and unknown names are logged.
+ *
+ * @returns how many listeners were guarded.
+ */
+export function guardMicroWorkerListener(logger: Required<Logger>): number {
+  let guarded = 0;
+  for (const listener of process.listeners('message')) {
+    if (GUARD in listener || !MICRO_WORKER_LISTENER.test(String(listener))) continue;
+    const micro = listener as (message: unknown) => void;
+    const guard = (message: unknown) => {
+      if (!isMicroMessage(message)) return;
+      try {
+        micro(message);
+      } catch (err) {
+        // Micro looks the name up in its listener map and dereferences the miss: that TypeError
+        // is an unknown name, anything else an error of the @WORKER_MSG method and still fatal.
+        if (!(err instanceof TypeError) || !UNKNOWN_NAME.test(err.message)) throw err;
+        logger.warn(
+          `MicroSocket: ignored the worker message '${message.message}': no @WORKER_MSG listens to it`,
+        );
+      }
+    };
+    Object.defineProperty(guard, GUARD, { value: true });
+    process.off('message', micro);
+    process.on('message', guard);
+    guarded++;
+  }
+  return guarded;
+}
+
+const GUARD = Symbol.for('@pestras/micro-socket-plugin:guarded-worker-listener');
+const MICRO_WORKER_LISTENER = /processMsgsListners\s*\[\s*msg\.message\s*\]/;
+const UNKNOWN_NAME = /\(reading 'service'\)|undefined is not an object/;
