@@ -1,6 +1,5 @@
 import nodeCluster from 'node:cluster';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import { Socket as NetSocket } from 'node:net';
 import type { Server } from 'socket.io';
 import { PublishError } from './errors';
@@ -71,7 +70,8 @@ export interface StickyWorker {
   close(): void;
 }
 
-type HttpServerLike = HttpServer | HttpsServer;
+/** Marks an http server a sticky worker serves: two would each take every handed-over connection. */
+const SERVED = Symbol.for('@pestras/micro-socket-publish/sticky-worker');
 
 const SERVICE_UNAVAILABLE =
   'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
@@ -102,9 +102,10 @@ function currentWorker(): StickyWorkerProcess {
  * and tells the primary this worker is ready. The worker's http server must not listen itself:
  * `httpServer` (by default the one `io` is attached to) only receives the handed-over connections.
  *
- * Requires a primary started with {@link startClusterPrimary}; throws a {@link PublishError}
- * `ERR_NO_IPC` outside a cluster worker and `ERR_INVALID_OPTIONS` when `io` is not attached to
- * an http server.
+ * Plain HTTP only: the primary reads each request to route it, so TLS is terminated in front of
+ * it. Requires a primary started with {@link startClusterPrimary}; throws a {@link PublishError}
+ * `ERR_NO_IPC` outside a cluster worker, and `ERR_INVALID_OPTIONS` when `io` is not attached to
+ * an http server or that server is already served.
  *
  * @example
  * ```ts
@@ -124,11 +125,11 @@ function currentWorker(): StickyWorkerProcess {
  */
 export function serveStickyWorker(
   io: Server,
-  httpServer?: HttpServerLike,
+  httpServer?: HttpServer,
   options: StickyWorkerOptions = {},
 ): StickyWorker {
   const worker = options.worker ?? currentWorker();
-  const http = httpServer ?? (io as unknown as { httpServer?: HttpServerLike }).httpServer;
+  const http = httpServer ?? (io as unknown as { httpServer?: HttpServer }).httpServer;
   const engine = (io as unknown as { engine?: { generateId: (req: IncomingMessage) => string } }).engine;
   if (!http || typeof http.emit !== 'function' || !engine) {
     throw new PublishError(
@@ -136,10 +137,14 @@ export function serveStickyWorker(
       'serveStickyWorker: attach the socket.io server to an http server first (new Server(httpServer) or SocketServer)',
     );
   }
+  if ((http as unknown as Record<symbol, unknown>)[SERVED]) {
+    throw new PublishError('ERR_INVALID_OPTIONS', 'serveStickyWorker: this http server is already served');
+  }
   if (typeof worker.channel.send !== 'function') {
     throw new PublishError('ERR_NO_IPC', 'serveStickyWorker: the worker has no IPC channel to its primary');
   }
 
+  (http as unknown as Record<symbol, unknown>)[SERVED] = true;
   engine.generateId = () => stickySessionId(worker.id);
 
   const closeEveryResponse = (_req: IncomingMessage, res: ServerResponse) => {

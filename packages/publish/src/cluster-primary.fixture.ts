@@ -1,0 +1,26 @@
+// A cluster worker for cluster-primary.test.ts: socket.io on a non-listening http server served
+// through serveStickyWorker. FIXTURE_MODE picks a misbehaviour: 'never-ready' (never serves),
+// 'ignore-sigterm' (outlives SIGTERM).
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { serveStickyWorker } from './sticky-worker';
+
+const mode = process.env.FIXTURE_MODE ?? 'serve';
+const http = createServer();
+const io = new Server(http);
+io.on('connection', (socket) => {
+  socket.on('whoami', (ack: (reply: unknown) => void) =>
+    ack({ workerId: cluster.worker?.id, pid: process.pid, sid: socket.conn.id }),
+  );
+});
+
+if (mode === 'ignore-sigterm') {
+  process.on('SIGTERM', () => {});
+} else {
+  process.once('SIGTERM', () => {
+    io.close();
+    process.exit(0);
+  });
+}
+if (mode !== 'never-ready') serveStickyWorker(io, http);
