@@ -11,7 +11,11 @@ const http = createServer();
 const io = new Server(http);
 io.on('connection', (socket) => {
   socket.on('whoami', (ack: (reply: unknown) => void) =>
-    ack({ workerId: cluster.worker?.id, pid: process.pid, sid: socket.conn.id }),
+    ack({
+      workerId: cluster.worker?.id,
+      pid: process.pid,
+      sid: (socket.conn as unknown as { id: string }).id,
+    }),
   );
 });
 
