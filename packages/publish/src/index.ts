@@ -5,6 +5,12 @@ export { attachPublishRelay, type ClusterLike, type IpcChannel, ipcTransport } f
 export type { Logger } from './logger';
 export { MemoryHub } from './memory';
 export type { SocketIOPublishMessage } from './message';
+export {
+  DEFAULT_REDIS_CHANNEL,
+  type RedisClientLike,
+  type RedisTransportOptions,
+  redisTransport,
+} from './redis';
 export { localTransport, type PayloadHandler, type PublishTransport } from './transport';
 export {
   ClusterPrimary,

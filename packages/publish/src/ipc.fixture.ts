@@ -1,10 +1,37 @@
 // A cluster worker for ipc.test.ts: socket.io on port 0 with a PublishBus on its default
 // transport (ipc, since this is a cluster worker); reports its port to the primary.
 import { createServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { PublishBus } from './bus';
 import { PROTOCOL } from './codec';
-import { servePublishCommands } from './testing';
+import { PublishError } from './errors';
+
+/**
+ * Lets a test client drive a bus: `join(room, ack)`, `publish(message, options, ack)`; the ack
+ * answers `{ ok: true }` or `{ error: { code, message } }`. Installed on every given namespace.
+ */
+function servePublishCommands(io: Server, bus: PublishBus, namespaces: string[] = ['/']): void {
+  for (const name of namespaces) {
+    io.of(name).on('connection', (socket: Socket) => {
+      socket.on('join', async (room: string, ack: (reply: unknown) => void) => {
+        await socket.join(room);
+        ack({ ok: true });
+      });
+      socket.on('publish', (message: any, options: any, ack: (reply: unknown) => void) => {
+        bus.publish(message, options ?? {}).then(
+          () => ack({ ok: true }),
+          (err: unknown) =>
+            ack({
+              error: {
+                code: err instanceof PublishError ? err.code : 'UNEXPECTED',
+                message: String((err as Error)?.message ?? err),
+              },
+            }),
+        );
+      });
+    });
+  }
+}
 
 const http = createServer();
 const io = new Server(http);

@@ -1,37 +1,14 @@
-// Test support shared by this package's tests and its cluster fixture; not exported by the package.
+// Test support for this package's tests; not exported by the package.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Server, Socket } from 'socket.io';
-import type { PublishBus } from './bus';
-import { PublishError } from './errors';
-
-/**
- * Lets a test client drive a bus: `join(room, ack)`, `publish(message, options, ack)`; the ack
- * answers `{ ok: true }` or `{ error: { code, message } }`. Installed on every given namespace.
- */
-export function servePublishCommands(io: Server, bus: PublishBus, namespaces: string[] = ['/']): void {
-  for (const name of namespaces) {
-    io.of(name).on('connection', (socket: Socket) => {
-      socket.on('join', async (room: string, ack: (reply: unknown) => void) => {
-        await socket.join(room);
-        ack({ ok: true });
-      });
-      socket.on('publish', (message: any, options: any, ack: (reply: unknown) => void) => {
-        bus.publish(message, options ?? {}).then(
-          () => ack({ ok: true }),
-          (err: unknown) =>
-            ack({
-              error: {
-                code: err instanceof PublishError ? err.code : 'UNEXPECTED',
-                message: String((err as Error)?.message ?? err),
-              },
-            }),
-        );
-      });
-    });
-  }
-}
+import { Server } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, describe, expect, test } from 'vitest';
+import { client, connected, Resources, waitFor } from '../../../testing';
+import { PublishBus, type PublishBusOptions } from './bus';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -70,4 +47,240 @@ export function recordEvents(socket: {
   const events: Array<{ event: string; args: unknown[] }> = [];
   socket.onAny((event, ...args) => events.push({ event, args }));
   return events;
+}
+
+/** Prepares a server before its bus is created, e.g. gives it an adapter. */
+export type Configure = (io: Server, resources: Resources) => void | Promise<void>;
+
+/** A socket.io server on port 0 with a bus, stopped by the resources. */
+export interface BusServer {
+  io: Server;
+  bus: PublishBus;
+  url: string;
+}
+
+export async function startBusServer(
+  resources: Resources,
+  options: PublishBusOptions = {},
+  configure?: Configure,
+): Promise<BusServer> {
+  const http = createServer();
+  const io = new Server(http);
+  await configure?.(io, resources);
+  io.of('/blog'); // a second namespace every server serves
+  const bus = new PublishBus(io, options);
+  resources.add(io, async () => {
+    await bus.close();
+    await io.close();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  await bus.ready();
+  return { io, bus, url: `http://127.0.0.1:${port}` };
+}
+
+/** A connected test client that records what it receives and can be put in rooms. */
+export interface Member {
+  socket: ClientSocket;
+  events: Array<{ event: string; args: unknown[] }>;
+  /** How many times `event` arrived. */
+  count(event: string): number;
+}
+
+export async function member(
+  resources: Resources,
+  server: BusServer,
+  { namespace = '/', rooms = [] }: { namespace?: string; rooms?: string[] } = {},
+): Promise<Member> {
+  const socket = await connected(
+    client(resources, `${server.url}${namespace}`, { transports: ['websocket'] }),
+  );
+  const events = recordEvents(socket);
+  const serverSide = server.io.of(namespace).sockets.get(socket.id!);
+  if (!serverSide) throw new Error(`no server socket ${socket.id}`);
+  await serverSide.join(rooms);
+  return { socket, events, count: (event) => events.filter((e) => e.event === event).length };
+}
+
+/**
+ * Waits until everything published before has been delivered everywhere: publishes a fence on
+ * each namespace, to every process, and waits until every member received it. Transports and
+ * socket.io keep order, so counts taken afterwards are final.
+ */
+export async function settle(bus: PublishBus, members: Member[], namespaces = ['/', '/blog']): Promise<void> {
+  const mark = Math.random().toString(36).slice(2);
+  for (const namespace of namespaces) {
+    await bus.publish({ event: 'fence', data: [mark], namespace }, { includeSelf: true });
+  }
+  await waitFor(`fence ${mark} at every member`, () =>
+    members.every((m) => m.events.some((e) => e.event === 'fence' && e.args[0] === mark)),
+  );
+}
+
+/**
+ * The semantics table of the README, one test per row, between two servers whose buses are
+ * linked by the bus options `link` makes for each scene (and the `Configure` it gives both servers).
+ */
+export function describeSemantics(
+  title: string,
+  link: () => Promise<[PublishBusOptions, PublishBusOptions, Configure?]>,
+): void {
+  describe(title, () => {
+    const resources = new Resources();
+    afterEach(() => resources.stopAll());
+
+    // a1, a2 on the publishing server A; b1, b2, b3 and c1 (namespace /blog) on B; room r.
+    async function scene() {
+      const [optionsA, optionsB, configure] = await link();
+      const A = await startBusServer(resources, optionsA, configure);
+      const B = await startBusServer(resources, optionsB, configure);
+      const a1 = await member(resources, A);
+      const a2 = await member(resources, A, { rooms: ['r'] });
+      const b1 = await member(resources, B, { rooms: ['r'] });
+      const b2 = await member(resources, B);
+      const b3 = await member(resources, B, { rooms: ['r'] });
+      const c1 = await member(resources, B, { namespace: '/blog', rooms: ['r'] });
+      const all = { a1, a2, b1, b2, b3, c1 };
+      const counts = (event: string) =>
+        Object.fromEntries(Object.entries(all).map(([name, m]) => [name, m.count(event)]));
+      return { A, B, ...all, all: Object.values(all), counts };
+    }
+
+    test('neither room nor socketId: every socket of the namespace on the other process, once', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'news', data: [1, 'two', { three: [3] }] });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('news')).toEqual({ a1: 0, a2: 0, b1: 1, b2: 1, b3: 1, c1: 0 });
+      expect(s.b2.events.find((e) => e.event === 'news')?.args).toEqual([1, 'two', { three: [3] }]);
+    });
+
+    test('room: the sockets in that room, once', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'news', data: ['r only'], room: 'r' });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('news')).toEqual({ a1: 0, a2: 0, b1: 1, b2: 0, b3: 1, c1: 0 });
+    });
+
+    test('namespace: the sockets of that namespace only; a namespace a process does not serve is not created', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'news', data: ['blog'], namespace: 'blog' });
+      await s.A.bus.publish({ event: 'news', data: ['nowhere'], namespace: 'nowhere' });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('news')).toEqual({ a1: 0, a2: 0, b1: 0, b2: 0, b3: 0, c1: 1 });
+      expect(s.B.io._nsps.has('/nowhere')).toBe(false);
+    });
+
+    test('socketId, broadcast false: that one socket, on whichever process it is connected, once', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'dm', data: ['to b2'], socketId: s.b2.socket.id!, room: 'ignored' });
+      await s.A.bus.publish({ event: 'dm', data: ['to c1'], socketId: s.c1.socket.id!, namespace: 'blog' });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('dm')).toEqual({ a1: 0, a2: 0, b1: 0, b2: 1, b3: 0, c1: 1 });
+      expect(s.b2.events.find((e) => e.event === 'dm')?.args).toEqual(['to b2']);
+    });
+
+    test('socketId, broadcast true: everyone in the namespace except that socket', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'others', data: [], socketId: s.b1.socket.id!, broadcast: true });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('others')).toEqual({ a1: 0, a2: 0, b1: 0, b2: 1, b3: 1, c1: 0 });
+    });
+
+    test('socketId, broadcast true, room: everyone in the room except that socket', async () => {
+      const s = await scene();
+      await s.A.bus.publish({
+        event: 'others',
+        data: [],
+        socketId: s.b1.socket.id!,
+        broadcast: true,
+        room: 'r',
+      });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('others')).toEqual({ a1: 0, a2: 0, b1: 0, b2: 0, b3: 1, c1: 0 });
+    });
+
+    test('by default the publishing process is not reached; includeSelf reaches every process once', async () => {
+      const s = await scene();
+      await s.A.bus.publish({ event: 'dm', data: [], socketId: s.a1.socket.id! });
+      await s.A.bus.publish({ event: 'all', data: [] }, { includeSelf: true });
+      await s.A.bus.publish({ event: 'room', data: [], room: 'r' }, { includeSelf: true });
+      await s.A.bus.publish({ event: 'dm-self', data: [], socketId: s.a1.socket.id! }, { includeSelf: true });
+      await settle(s.A.bus, s.all);
+      expect(s.counts('dm')).toEqual({ a1: 0, a2: 0, b1: 0, b2: 0, b3: 0, c1: 0 });
+      expect(s.counts('all')).toEqual({ a1: 1, a2: 1, b1: 1, b2: 1, b3: 1, c1: 0 });
+      expect(s.counts('room')).toEqual({ a1: 0, a2: 1, b1: 1, b2: 0, b3: 1, c1: 0 });
+      expect(s.counts('dm-self')).toEqual({ a1: 1, a2: 0, b1: 0, b2: 0, b3: 0, c1: 0 });
+    });
+
+    test('Buffers, Uint8Arrays, Dates, undefined and "$" keys arrive as socket.io would send them locally', async () => {
+      const s = await scene();
+      const data = [
+        Buffer.from('héllo'),
+        new Uint8Array([1, 2, 3]),
+        new Date('2024-01-02T03:04:05.000Z'),
+        { $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } },
+        'last',
+      ];
+      await s.A.bus.publish({ event: 'rich', data }, { includeSelf: true });
+      await settle(s.A.bus, s.all);
+      const local = s.a1.events.find((e) => e.event === 'rich')?.args;
+      const remote = s.b1.events.find((e) => e.event === 'rich')?.args;
+      expect(remote).toEqual(local);
+      expect(Buffer.from(remote?.[0] as Buffer).toString()).toBe('héllo');
+      expect(remote?.[2]).toBe('2024-01-02T03:04:05.000Z');
+      expect(remote?.[3]).toEqual({ $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } });
+    });
+  });
+}
+
+/** A key/channel prefix of this test run's own, so runs never see each other's messages. */
+export function uniquePrefix(): string {
+  return `micro-socket-test:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}:`;
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** The Redis of the tests (`REDIS_URL`, else 127.0.0.1:6379), and whether it answers. */
+export async function testRedis(): Promise<{ url: string; available: boolean }> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const { createClient } = await import('redis');
+  const probe = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.close();
+    return { url, available: true };
+  } catch {
+    probe.destroy();
+    return { url, available: false };
+  }
+}
+
+/**
+ * `describe` when Redis answers; otherwise says so and skips, except under CI
+ * (`process.env.CI`), where a missing Redis is a failure.
+ */
+export function describeWithRedis(redis: {
+  url: string;
+  available: boolean;
+}): (title: string, body: () => void) => void {
+  if (redis.available) return describe;
+  if (process.env.CI) {
+    return (title) =>
+      describe(title, () => {
+        test('needs Redis', () => {
+          throw new Error(`Redis is not reachable at ${redis.url} (set REDIS_URL); CI requires it`);
+        });
+      });
+  }
+  console.warn(`Redis is not reachable at ${redis.url} (set REDIS_URL): skipping the Redis tests`);
+  return describe.skip;
 }

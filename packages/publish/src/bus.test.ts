@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { Resources, waitFor } from '../../../testing';
+import { defaultTransport, PublishBus } from './bus';
+import { PROTOCOL } from './codec';
+import { PublishError } from './errors';
+import { MemoryHub } from './memory';
+import { describeSemantics, member, settle, startBusServer } from './testing';
+import { localTransport, type PublishTransport } from './transport';
+
+describeSemantics('semantics table over a MemoryHub (two servers, one process)', async () => {
+  const hub = new MemoryHub();
+  return [{ transport: hub.transport() }, { transport: hub.transport() }];
+});
+
+function capturingLogger() {
+  const lines: Array<{ level: string; message: string }> = [];
+  return {
+    lines,
+    logger: {
+      error: (message: string) => lines.push({ level: 'error', message }),
+      warn: (message: string) => lines.push({ level: 'warn', message }),
+    },
+  };
+}
+
+describe('PublishBus refuses bad messages at publish', () => {
+  const resources = new Resources();
+  afterEach(() => resources.stopAll());
+
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  class Point {
+    x = 1;
+  }
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ['not an object', 'news', 'ERR_INVALID_MESSAGE', /a message is an object/],
+    ['no event', { data: [] }, 'ERR_INVALID_MESSAGE', /'event' must be a non-empty string/],
+    ['an empty event', { event: '', data: [] }, 'ERR_INVALID_MESSAGE', /'event'/],
+    ['a reserved event', { event: 'disconnect', data: [] }, 'ERR_INVALID_MESSAGE', /reserved/],
+    ['no data', { event: 'e' }, 'ERR_INVALID_MESSAGE', /'data' must be an array/],
+    ['data not an array', { event: 'e', data: 'x' }, 'ERR_INVALID_MESSAGE', /'data' must be an array/],
+    ['a numeric room', { event: 'e', data: [], room: 5 }, 'ERR_INVALID_MESSAGE', /'room'/],
+    ['a bad namespace', { event: 'e', data: [], namespace: {} }, 'ERR_INVALID_MESSAGE', /'namespace'/],
+    ['a string broadcast', { event: 'e', data: [], broadcast: 'yes' }, 'ERR_INVALID_MESSAGE', /'broadcast'/],
+    [
+      'a function',
+      { event: 'e', data: [{ f: () => 1 }] },
+      'ERR_UNSERIALIZABLE',
+      /data\[0\]\.f is a function/,
+    ],
+    ['a symbol', { event: 'e', data: [Symbol('s')] }, 'ERR_UNSERIALIZABLE', /data\[0\] is a symbol/],
+    ['a BigInt', { event: 'e', data: [1n] }, 'ERR_UNSERIALIZABLE', /BigInt/],
+    [
+      'a circular object',
+      { event: 'e', data: [circular] },
+      'ERR_UNSERIALIZABLE',
+      /data\[0\]\.self is a circular/,
+    ],
+    ['NaN', { event: 'e', data: [Number.NaN] }, 'ERR_UNSERIALIZABLE', /NaN/],
+    ['a Map', { event: 'e', data: [new Map()] }, 'ERR_UNSERIALIZABLE', /instance of Map/],
+    ['a class instance', { event: 'e', data: [new Point()] }, 'ERR_UNSERIALIZABLE', /instance of Point/],
+  ];
+
+  test.each(cases)('%s', async (_, message, code, text) => {
+    const hub = new MemoryHub();
+    const A = await startBusServer(resources, { transport: hub.transport() });
+    const B = await startBusServer(resources, { transport: hub.transport() });
+    const a = await member(resources, A);
+    const b = await member(resources, B);
+    const failure = await A.bus.publish(message as any, { includeSelf: true }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(PublishError);
+    expect(failure).toMatchObject({ code });
+    expect((failure as Error).message).toMatch(text);
+    await settle(A.bus, [a, b], ['/']);
+    // Nothing but the fence reached anyone, here or there.
+    expect([...a.events, ...b.events].map((e) => e.event)).toEqual(['fence', 'fence']);
+  });
+
+  test('bad options and a closed bus are refused too', async () => {
+    const bus = new PublishBus((await startBusServer(resources)).io, { transport: localTransport() });
+    await expect(bus.publish({ event: 'e', data: [] }, { includeSelf: 'yes' as any })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTIONS',
+    });
+    await bus.close();
+    await bus.close();
+    await expect(bus.publish({ event: 'e', data: [] })).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    expect(() => new PublishBus({} as any)).toThrow(PublishError);
+  });
+
+  test('a transport failure rejects publish with ERR_TRANSPORT', async () => {
+    const failing: PublishTransport = {
+      name: 'failing',
+      publish: () => Promise.reject(new Error('socket hang up')),
+      subscribe() {},
+      close() {},
+    };
+    const { io } = await startBusServer(resources);
+    const bus = new PublishBus(io, { transport: failing });
+    const failure = await bus.publish({ event: 'e', data: [] }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(PublishError);
+    expect(failure).toMatchObject({ code: 'ERR_TRANSPORT', cause: new Error('socket hang up') });
+    await bus.close();
+  });
+});
+
+describe('PublishBus on the receiving side', () => {
+  const resources = new Resources();
+  afterEach(() => resources.stopAll());
+
+  test('drops and logs what does not parse, never executes it, and keeps delivering', async () => {
+    const hub = new MemoryHub();
+    const raw = hub.transport();
+    const { lines, logger } = capturingLogger();
+    const A = await startBusServer(resources, { transport: hub.transport() });
+    const B = await startBusServer(resources, { transport: hub.transport(), logger });
+    const b = await member(resources, B);
+    const envelope = (m: unknown, extra: object = {}) =>
+      JSON.stringify({ p: PROTOCOL, v: 1, id: Math.random().toString(36), origin: 'elsewhere', m, ...extra });
+    const hostile = [
+      'not json',
+      '{"p":"someone-else"}',
+      envelope({ event: 'e', data: [] }, { v: 99 }),
+      envelope({ event: 'connect', data: [] }),
+      envelope({ event: 'e', data: 'not an array' }),
+      envelope({ event: 'e', data: [{ $: 'fn', v: 'process.exit(1)' }] }),
+      envelope({ event: 'e', data: [{ $: 'buf', v: 5 }] }),
+    ];
+    for (const payload of hostile) await raw.publish(payload);
+    await waitFor('every bad payload logged', () => lines.length === hostile.length);
+    expect(lines.every((l) => l.level === 'warn' && /dropped a message/.test(l.message))).toBe(true);
+    // A "__proto__" key stays a key: it does not become a prototype anywhere.
+    await raw.publish(
+      envelope({ event: 'proto', data: [JSON.parse('{"__proto__":{"polluted":true},"ok":1}')] }),
+    );
+    await A.bus.publish({ event: 'after', data: ['fine'] });
+    await waitFor('delivery after the bad payloads', () => b.count('after') === 1);
+    expect(b.count('e')).toBe(0);
+    expect(b.events.find((e) => e.event === 'proto')?.args).toEqual([
+      { ['__proto__']: { polluted: true }, ok: 1 },
+    ]);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+
+  test('a message with a known id is delivered once, even if the transport repeats it', async () => {
+    let handler: ((payload: string) => void) | undefined;
+    const repeating: PublishTransport = {
+      name: 'repeating',
+      publish: () => {},
+      subscribe: (h) => {
+        handler = h;
+      },
+      close() {},
+    };
+    const B = await startBusServer(resources, { transport: repeating });
+    const b = await member(resources, B);
+    const payload = JSON.stringify({
+      p: PROTOCOL,
+      v: 1,
+      id: 'same',
+      origin: 'x',
+      m: { event: 'once', data: [] },
+    });
+    handler?.(payload);
+    handler?.(payload);
+    handler?.(JSON.stringify({ p: PROTOCOL, v: 1, id: 'next', origin: 'x', m: { event: 'next', data: [] } }));
+    await waitFor('the next message', () => b.count('next') === 1);
+    expect(b.count('once')).toBe(1);
+  });
+
+  test('a bus ignores its own messages coming back from the transport', async () => {
+    let handler: ((payload: string) => void) | undefined;
+    const echoing: PublishTransport = {
+      name: 'echo',
+      publish: (payload) => handler?.(payload),
+      subscribe: (h) => {
+        handler = h;
+      },
+      close() {},
+    };
+    const A = await startBusServer(resources, { transport: echoing });
+    const a = await member(resources, A);
+    await A.bus.publish({ event: 'mine', data: [] }, { includeSelf: true });
+    await A.bus.publish({ event: 'not-mine', data: [] });
+    await settle(A.bus, [a], ['/']);
+    expect(a.count('mine')).toBe(1);
+    expect(a.count('not-mine')).toBe(0);
+  });
+
+  test('a throwing logger does not break the bus', async () => {
+    const hub = new MemoryHub();
+    const raw = hub.transport();
+    const thrower = {
+      error: () => {
+        throw new Error('logger down');
+      },
+      warn: () => {
+        throw new Error('logger down');
+      },
+    };
+    const A = await startBusServer(resources, { transport: hub.transport() });
+    const B = await startBusServer(resources, { transport: hub.transport(), logger: thrower });
+    const b = await member(resources, B);
+    await raw.publish('garbage');
+    await A.bus.publish({ event: 'ok', data: [] });
+    await waitFor('delivery', () => b.count('ok') === 1);
+  });
+});
+
+describe('defaultTransport', () => {
+  const resources = new Resources();
+  afterEach(() => resources.stopAll());
+
+  test('is local-only in a single process without an adapter, and harmless', async () => {
+    const A = await startBusServer(resources);
+    expect(A.bus.transport.name).toBe('local');
+    expect(defaultTransport(A.io).name).toBe('local');
+    const a = await member(resources, A);
+    await A.bus.publish({ event: 'nobody', data: [] });
+    await A.bus.publish({ event: 'me', data: [] }, { includeSelf: true });
+    await settle(A.bus, [a], ['/']);
+    expect([a.count('nobody'), a.count('me')]).toEqual([0, 1]);
+  });
+});

@@ -1,0 +1,173 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import { afterEach, expect, test } from 'vitest';
+import { Resources, startProcess, waitFor } from '../../../testing';
+import { PublishError } from './errors';
+import { type RedisClientLike, redisTransport } from './redis';
+import {
+  type Configure,
+  describeSemantics,
+  describeWithRedis,
+  freePort,
+  member,
+  settle,
+  startBusServer,
+  testRedis,
+  uniquePrefix,
+} from './testing';
+
+const redis = await testRedis();
+const describeRedis = describeWithRedis(redis);
+const quiet = { error() {}, warn() {}, info() {} };
+
+describeRedis('redisTransport', () => {
+  describeSemantics('semantics table over Redis (two servers, one channel)', async () => {
+    const prefix = uniquePrefix();
+    return [
+      { transport: redisTransport({ url: redis.url, prefix, logger: quiet }) },
+      { transport: redisTransport({ url: redis.url, prefix, logger: quiet }) },
+    ];
+  });
+
+  const resources = new Resources();
+  afterEach(() => resources.stopAll());
+
+  test('different prefixes never see each other, and a given client is left open on close', async () => {
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    resources.add(client, (c) => c.destroy());
+    const prefix = uniquePrefix();
+    const A = await startBusServer(resources, {
+      transport: redisTransport({ client: client as unknown as RedisClientLike, prefix }),
+    });
+    const B = await startBusServer(resources, { transport: redisTransport({ url: redis.url, prefix }) });
+    const C = await startBusServer(resources, {
+      transport: redisTransport({ url: redis.url, prefix: uniquePrefix() }),
+    });
+    const b = await member(resources, B);
+    const c = await member(resources, C);
+    await A.bus.publish({ event: 'scoped', data: [] });
+    await settle(C.bus, [c], ['/']);
+    await waitFor('delivery in the same prefix', () => b.count('scoped') === 1);
+    expect(c.count('scoped')).toBe(0);
+    await A.bus.close();
+    expect(client.isReady).toBe(true);
+  });
+
+  test('refuses unusable options with a clear error', () => {
+    expect(() => redisTransport({ url: redis.url, client: {} as RedisClientLike })).toThrow(
+      /either url or client/,
+    );
+    expect(() => redisTransport({ client: {} as RedisClientLike })).toThrow(/node-redis v5 client/);
+    expect(() => redisTransport({ channel: '' })).toThrow(PublishError);
+    expect(() => redisTransport({ readyTimeout: -1 })).toThrow(/readyTimeout/);
+  });
+
+  test('Redis restarted during publishing: no crash, no unhandled rejection, delivery resumes within 5 s', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const startRedis = async () => {
+      const server = startProcess(resources, 'redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
+      await server.waitForOutput(/Ready to accept connections/);
+      return server;
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    resources.add(onUnhandled, (listener) => process.off('unhandledRejection', listener));
+    const warnings: string[] = [];
+    const logger = {
+      error: (m: string) => warnings.push(m),
+      warn: (m: string) => warnings.push(m),
+      info() {},
+    };
+
+    let server = await startRedis();
+    const prefix = uniquePrefix();
+    const A = await startBusServer(resources, {
+      transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
+    });
+    const B = await startBusServer(resources, {
+      transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
+    });
+    const b = await member(resources, B);
+
+    let sequence = 0;
+    let running = true;
+    const failures: unknown[] = [];
+    const publishing = (async () => {
+      while (running) {
+        await A.bus.publish({ event: 'tick', data: [++sequence] }).catch((err) => failures.push(err));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    resources.add(null, async () => {
+      running = false;
+      await publishing;
+    });
+
+    await waitFor('ticks flowing', () => b.count('tick') >= 5);
+    server.kill('SIGKILL');
+    await server.exited();
+    await waitFor('publishes refused while Redis is away', () => failures.length >= 3, { timeout: 10_000 });
+    server = await startRedis();
+    const publishedBeforeBack = sequence;
+    await waitFor(
+      'a tick published after Redis came back',
+      () => b.events.some((e) => e.event === 'tick' && (e.args[0] as number) > publishedBeforeBack),
+      { timeout: 5_000 },
+    );
+    running = false;
+    await publishing;
+
+    expect(failures.every((err) => err instanceof PublishError && err.code === 'ERR_TRANSPORT')).toBe(true);
+    expect(unhandled).toEqual([]);
+    expect(warnings.some((w) => /connection to Redis lost/.test(w))).toBe(true);
+    // Exactly once, outage or not: no tick arrived twice.
+    const ticks = b.events.filter((e) => e.event === 'tick').map((e) => e.args[0]);
+    expect(new Set(ticks).size).toBe(ticks.length);
+  });
+});
+
+describeRedis('adapterTransport over @socket.io/redis-adapter', () => {
+  describeSemantics(
+    'semantics table through the adapter (the default transport when an adapter links servers)',
+    async () => {
+      const key = uniquePrefix();
+      const configure: Configure = async (io, resources) => {
+        const pub = createClient({ url: redis.url });
+        const sub = pub.duplicate();
+        for (const c of [pub, sub]) {
+          c.on('error', () => {});
+          resources.add(c, (client) => client.close().catch(() => client.destroy()));
+        }
+        await Promise.all([pub.connect(), sub.connect()]);
+        io.adapter(createAdapter(pub, sub, { key }) as any);
+      };
+      return [{}, {}, configure];
+    },
+  );
+
+  const resources = new Resources();
+  afterEach(() => resources.stopAll());
+
+  test('the bus picks the adapter by itself when one links the servers', async () => {
+    const pub = createClient({ url: redis.url });
+    const sub = pub.duplicate();
+    for (const c of [pub, sub]) resources.add(c, (client) => client.close().catch(() => client.destroy()));
+    await Promise.all([pub.connect(), sub.connect()]);
+    const A = await startBusServer(resources, {}, (io) => {
+      io.adapter(createAdapter(pub, sub, { key: uniquePrefix() }) as any);
+    });
+    expect(A.bus.transport.name).toBe('adapter');
+  });
+});
