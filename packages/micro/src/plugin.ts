@@ -286,9 +286,10 @@ export class MicroSocket implements MicroPlugin {
       return `MicroSocket: socket.io serving cluster worker ${cluster.worker?.id} (sticky sessions routed by the primary)`;
     }
     const port = this.#server?.port;
-    return port === undefined
-      ? 'MicroSocket: socket.io attached to the given http server'
-      : `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`;
+    if (this.#source !== undefined) {
+      return `MicroSocket: socket.io attached to the given http server${port === undefined ? '' : ` (port ${port})`}`;
+    }
+    return `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`;
   }
 
   #logged(error: MicroSocketError): MicroSocketError {
