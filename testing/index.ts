@@ -178,3 +178,60 @@ export function startProcess(
   });
   return running;
 }
+
+/** The Redis of the tests: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+export function testRedisUrl(): string {
+  return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+}
+
+/** Whether a Redis answers PING at `url` (`redis://[user:pass@]host:port`), over a raw socket. */
+export async function redisAnswers(url: string = testRedisUrl(), timeout = 2_000): Promise<boolean> {
+  const { hostname, port, password } = new URL(url);
+  const { connect: connectTcp } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connectTcp({
+      host: hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      port: Number(port || 6379),
+    });
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(false), timeout);
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      if (password) socket.write(`AUTH ${decodeURIComponent(password)}\r\n`);
+      socket.write('PING\r\n');
+    });
+    socket.on('data', (chunk: string) => {
+      reply += chunk;
+      if (reply.includes('+PONG')) done(true);
+      else if (reply.includes('-')) done(false);
+    });
+    socket.on('error', () => done(false));
+  });
+}
+
+/**
+ * Tests that need Redis: `describe` when it answers; otherwise says so and skips, except under
+ * CI (`process.env.CI` set), where a missing Redis is a failing test.
+ */
+export async function describeWithRedis(
+  url: string = testRedisUrl(),
+): Promise<(title: string, body: () => void) => void> {
+  const { describe, test } = await import('vitest');
+  if (await redisAnswers(url)) return describe;
+  const why = `Redis is not reachable at ${url} (start one, or set REDIS_URL)`;
+  if (process.env.CI) {
+    return (title) =>
+      describe(title, () => {
+        test('needs Redis', () => {
+          throw new Error(`${why}; CI requires it`);
+        });
+      });
+  }
+  console.warn(`${why}: skipping the tests that need it`);
+  return describe.skip;
+}

@@ -1,23 +1,21 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, expect, test } from 'vitest';
-import { Resources, startProcess, waitFor } from '../../../testing';
+import { describeWithRedis, Resources, startProcess, testRedisUrl, waitFor } from '../../../testing';
 import { PublishError } from './errors';
 import { type RedisClientLike, redisTransport } from './redis';
 import {
   type Configure,
   describeSemantics,
-  describeWithRedis,
   freePort,
   member,
   settle,
   startBusServer,
-  testRedis,
   uniquePrefix,
 } from './testing';
 
-const redis = await testRedis();
-const describeRedis = describeWithRedis(redis);
+const redis = { url: testRedisUrl() };
+const describeRedis = await describeWithRedis(redis.url);
 const quiet = { error() {}, warn() {}, info() {} };
 
 describeRedis('redisTransport', () => {
