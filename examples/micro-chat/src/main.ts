@@ -1,2 +1,134 @@
-// Placeholder: written with its issue in this session.
-export {};
+// A chat with rooms on @pestras/micro 1.2.5 with two workers, usable from a browser: open
+// http://localhost:3001 (PORT to change it). Each client stays on its worker (sticky sessions
+// routed by the primary MicroSocket runs), and MicroSocket.publish carries room messages,
+// presence and whispers to the clients of the other worker.
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import { Micro, SERVICE } from '@pestras/micro';
+import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, MicroSocket, SocketError } from '@pestras/micro-socket';
+import type { Server, Socket } from 'socket.io';
+import { CHAT_PAGE } from './page.js';
+
+const PORT = Number(process.env.PORT ?? 3001);
+const NAME = /^[\p{L}\p{N} _.-]{1,32}$/u;
+const ROOM = /^[\w-]{1,32}$/;
+const MAX_TEXT = 1000;
+
+// The page and everything that is not socket.io. With workers, the primary owns the port and
+// hands each request to a worker; this server only answers what it is handed.
+const web = createServer((req, res) => {
+  if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
+    res.end(CHAT_PAGE);
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
+});
+
+Micro.plugin(new MicroSocket({ port: PORT }, web));
+
+function roomName(room: unknown): string {
+  if (typeof room !== 'string' || !ROOM.test(room)) {
+    throw new SocketError('BAD_ROOM', 'a room name is 1 to 32 letters, digits, _ or -');
+  }
+  return room;
+}
+
+function text(value: unknown): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_TEXT) {
+    throw new SocketError('BAD_MESSAGE', `a message is 1 to ${MAX_TEXT} characters`);
+  }
+  return value;
+}
+
+function roomsOf(socket: Socket): Set<string> {
+  socket.data.rooms ??= new Set<string>();
+  return socket.data.rooms as Set<string>;
+}
+
+@SERVICE({ workers: 2 })
+class Chat {
+  @HANDSHAKE()
+  login(_io: Server, socket: Socket, next: (err?: Error) => void) {
+    const name = socket.handshake.auth?.name;
+    if (typeof name !== 'string' || !NAME.test(name.trim())) {
+      return next(new Error('a name is 1 to 32 letters, digits, spaces, _ . or -'));
+    }
+    socket.data.name = name.trim();
+    next();
+  }
+
+  @CONNECT()
+  welcome(_io: Server, socket: Socket) {
+    socket.emit('welcome', { id: socket.id, name: socket.data.name, worker: cluster.worker?.id ?? 0 });
+  }
+
+  @EVENT('join')
+  async join(_io: Server, socket: Socket, room: unknown) {
+    const name = roomName(room);
+    if (roomsOf(socket).size >= 10 && !roomsOf(socket).has(name)) {
+      throw new SocketError('TOO_MANY_ROOMS', 'leave a room first (10 at most)');
+    }
+    await socket.join(name);
+    roomsOf(socket).add(name);
+    // to every member but this socket, on every worker
+    await MicroSocket.publish(
+      {
+        event: 'joined',
+        data: [{ room: name, name: socket.data.name }],
+        room: name,
+        socketId: socket.id,
+        broadcast: true,
+      },
+      { includeSelf: true },
+    );
+    return { room: name, worker: cluster.worker?.id ?? 0 };
+  }
+
+  @EVENT('leave')
+  async leave(_io: Server, socket: Socket, room: unknown) {
+    const name = roomName(room);
+    if (!roomsOf(socket).delete(name)) throw new SocketError('NOT_IN_ROOM', `you are not in ${name}`);
+    await socket.leave(name);
+    await MicroSocket.publish(
+      { event: 'left', data: [{ room: name, name: socket.data.name }], room: name },
+      { includeSelf: true },
+    );
+    return { room: name };
+  }
+
+  @EVENT('say')
+  async say(_io: Server, socket: Socket, room: unknown, message: unknown) {
+    const name = roomName(room);
+    if (!socket.rooms.has(name)) throw new SocketError('NOT_IN_ROOM', `join ${name} first`);
+    const body = { room: name, from: socket.data.name, text: text(message), at: Date.now() };
+    // the room on this worker (the sender included) and on the other worker, once each
+    await MicroSocket.publish({ event: 'message', data: [body], room: name }, { includeSelf: true });
+    return { delivered: true };
+  }
+
+  @EVENT('whisper')
+  async whisper(_io: Server, socket: Socket, to: unknown, message: unknown) {
+    if (typeof to !== 'string' || to.length === 0 || to.length > 64) {
+      throw new SocketError('BAD_RECIPIENT', 'whisper to a socket id');
+    }
+    const body = { from: socket.data.name, fromId: socket.id, text: text(message) };
+    // to that one socket, whichever worker it is connected to
+    await MicroSocket.publish({ event: 'whisper', data: [body], socketId: to }, { includeSelf: true });
+    return { sent: true };
+  }
+
+  @DISCONNECT()
+  async gone(_io: Server, socket: Socket) {
+    for (const room of roomsOf(socket)) {
+      await MicroSocket.publish(
+        { event: 'left', data: [{ room, name: socket.data.name }], room },
+        { includeSelf: true },
+      ).catch(() => {}); // shutting down: the other worker is going too
+    }
+  }
+}
+
+Micro.start(Chat).then(() => {
+  if (cluster.isPrimary && PORT !== 0) console.log(`micro-chat: open http://localhost:${PORT}`);
+});

@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+interface Welcome {
+  id: string;
+  name: string;
+  worker: number;
+}
+interface Message {
+  room: string;
+  from: string;
+  text: string;
+}
+
+async function startChat() {
+  const chat = startProcess(resources, process.execPath, ['dist/main.js'], { cwd, env: { PORT: '0' } });
+  const [, port] = await chat.waitForOutput(/cluster primary listening on \S+:(\d+)/);
+  await chat.waitForOutput(/serving cluster worker \d[\s\S]*serving cluster worker \d/);
+  return { chat, url: `http://127.0.0.1:${port}` };
+}
+
+async function login(url: string, name: string) {
+  const socket = client(resources, url, { auth: { name } });
+  const welcome = nextEvent<[Welcome]>(socket, 'welcome');
+  await connected(socket);
+  return { socket, ...(await welcome)[0] };
+}
+
+/** Logs users in until one is served by a worker other than `worker`. */
+async function loginElsewhere(url: string, name: string, worker: number) {
+  for (let i = 0; i < 8; i++) {
+    const user = await login(url, name);
+    if (user.worker !== worker) return user;
+    user.socket.disconnect();
+  }
+  throw new Error('the primary never routed a client to the other worker');
+}
+
+function messages(socket: ClientSocket): Message[] {
+  const seen: Message[] = [];
+  socket.on('message', (m: Message) => seen.push(m));
+  return seen;
+}
+
+describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
+  it('serves the browser page and the socket.io client script', async () => {
+    const { url } = await startChat();
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<script src="/socket.io/socket.io.js"></script>');
+    const inline = html.match(/<script>([\s\S]*?)<\/script>/)?.[1];
+    expect(() => new Function(inline!)).not.toThrow(); // the page's script parses
+    const script = await fetch(`${url}/socket.io/socket.io.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('Socket.IO');
+    expect((await fetch(`${url}/nothing`)).status).toBe(404);
+  });
+
+  it('chats in rooms across both workers, each message exactly once, with whispers and presence', async () => {
+    const { chat, url } = await startChat();
+    await expect(connected(client(resources, url, { auth: { name: '' } }))).rejects.toThrow('a name is');
+
+    const ann = await login(url, 'ann');
+    const bob = await loginElsewhere(url, 'bob', ann.worker);
+    const eve = await login(url, 'eve');
+    const heard = { ann: messages(ann.socket), bob: messages(bob.socket), eve: messages(eve.socket) };
+
+    expect(await request(ann.socket, 'join', 'general')).toEqual({ room: 'general', worker: ann.worker });
+    const bobJoined = nextEvent(ann.socket, 'joined');
+    expect(await request(bob.socket, 'join', 'general')).toEqual({ room: 'general', worker: bob.worker });
+    expect((await bobJoined)[0]).toEqual({ room: 'general', name: 'bob' });
+
+    // A conversation: each line is sent after the previous one arrived, so a duplicate of any
+    // line would have arrived before the next one.
+    const lines: Array<[typeof ann, string]> = [
+      [ann, 'hello'],
+      [bob, 'hi ann'],
+      [ann, 'bye'],
+    ];
+    for (const [from, text] of lines) {
+      expect(await request(from.socket, 'say', 'general', text)).toEqual({ delivered: true });
+      await waitFor(`'${text}' on both sides`, () =>
+        [heard.ann, heard.bob].every((seen) => seen.some((m) => m.text === text)),
+      );
+    }
+    const conversation = lines.map(([from, text]) => ({ room: 'general', from: from.name, text }));
+    expect(heard.ann.map(({ room, from, text }) => ({ room, from, text }))).toEqual(conversation);
+    expect(heard.bob.map(({ room, from, text }) => ({ room, from, text }))).toEqual(conversation);
+
+    expect(await request(eve.socket, 'say', 'general', 'let me in')).toEqual({
+      error: { code: 'NOT_IN_ROOM', message: 'join general first' },
+    });
+    expect(await request(eve.socket, 'join', '../etc')).toMatchObject({ error: { code: 'BAD_ROOM' } });
+    expect(await request(ann.socket, 'say', 'general', '')).toMatchObject({ error: { code: 'BAD_MESSAGE' } });
+    expect(heard.eve).toEqual([]);
+
+    const whisper = nextEvent(ann.socket, 'whisper');
+    expect(await request(bob.socket, 'whisper', ann.id, 'psst')).toEqual({ sent: true });
+    expect((await whisper)[0]).toEqual({ from: 'bob', fromId: bob.id, text: 'psst' });
+
+    const bobLeft = nextEvent(ann.socket, 'left');
+    bob.socket.disconnect();
+    expect((await bobLeft)[0]).toEqual({ room: 'general', name: 'bob' });
+
+    const down = [ann, eve].map(({ socket }) => nextEvent(socket, 'disconnect'));
+    chat.kill('SIGTERM');
+    expect(await chat.exited(5_000)).toEqual({ code: 0, signal: null });
+    await Promise.all(down);
+  });
+});
