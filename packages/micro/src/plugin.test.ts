@@ -1,0 +1,112 @@
+// MicroSocket inside real Micro services: child processes running fixtures/ against the built
+// package (build it first). @pestras/micro is never imported here: its import installs process
+// handlers that would end the test worker.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
+
+const resources = new Resources();
+afterEach(() => resources.stopAll());
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+function healthDir(): string {
+  return resources.add(mkdtempSync(join(tmpdir(), 'micro-plugin-')), (dir) =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+function startService(scenario: string, env: Record<string, string> = {}) {
+  return startProcess(resources, process.execPath, ['service.cjs'], {
+    cwd: fixtures,
+    env: { SCENARIO: scenario, PORT: '0', ...env },
+  });
+}
+
+async function listening(service: ReturnType<typeof startService>) {
+  const [, port] = await service.waitForOutput(/socket\.io listening on \S+:(\d+)/);
+  return `http://127.0.0.1:${port}`;
+}
+
+const readHealth = (dir: string) => () => JSON.parse(readFileSync(join(dir, '__health'), 'utf8'));
+
+describe('MicroSocket in a Micro service (CommonJS)', () => {
+  it('provides Micro.plugin, refuses publish before start, and reports health', async () => {
+    const dir = healthDir();
+    const service = startService('default', { HEALTH_CHECK_DIR: dir });
+    await listening(service);
+    expect(service.output()).toContain('typeof Micro.plugin: function');
+    expect(service.output()).toContain('early publish: ERR_NOT_STARTED');
+    expect(await waitFor('the health file', readHealth(dir))).toEqual({
+      healthy: true,
+      ready: true,
+      live: true,
+    });
+  });
+
+  it('closes its sockets when the service calls Micro.exit, then exits with its code', async () => {
+    const service = startService('default');
+    const socket = await connected(client(resources, await listening(service)));
+    const down = nextEvent<[string]>(socket, 'disconnect');
+    expect(await request(socket, 'exit', 3)).toEqual({ exiting: 3 });
+    expect(await service.exited()).toEqual({ code: 3, signal: null });
+    expect((await down)[0]).toBe('io server disconnect');
+    expect(service.output()).toMatch(/service exited with signal: SIGUSR2, code: 3/);
+  });
+
+  it('exits within exitTimeout when a handler never finishes', async () => {
+    const service = startService('exit-timeout');
+    const socket = await connected(client(resources, await listening(service)));
+    socket.emit('slow');
+    await service.waitForOutput(/slow handler started/);
+    service.kill('SIGTERM');
+    // exitTimeout 300 ms (+ the 500 ms margin), well below the default 2 s
+    expect(await service.exited(2_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('reports itself unhealthy, and keeps the service up, when it cannot start', async () => {
+    const dir = healthDir();
+    const service = startService('no-http-server', { HEALTH_CHECK_DIR: dir });
+    await service.waitForOutput(/MicroSocket: .*the http server function returned no server/);
+    expect(await waitFor('the health file', readHealth(dir))).toEqual({
+      healthy: false,
+      ready: false,
+      live: true,
+    });
+    service.kill('SIGTERM');
+    expect(await service.exited()).toEqual({ code: 0, signal: null });
+  });
+
+  it('logs a port that is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    resources.add(taken, (server) => new Promise((resolve) => server.close(resolve)));
+    const { port } = taken.address() as { port: number };
+    const service = startService('default', { PORT: String(port) });
+    await service.waitForOutput(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
+  });
+
+  it('exits 1 instead of looping forever when Micro.start fails before creating the service', async () => {
+    const service = startService('no-service');
+    expect(await service.exited(5_000)).toEqual({ code: 1, signal: null });
+    expect(service.output().match(/reading 'onExit'/g)).toBeNull();
+  });
+});
+
+describe('MicroSocket loaded twice (ESM and CJS builds in one process)', () => {
+  it('patches Micro once and recognises both copies', async () => {
+    const run = startProcess(resources, process.execPath, ['dual.mjs'], { cwd: fixtures });
+    const exit = await run.exited();
+    expect(run.output()).not.toMatch(/Error/);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(run.output().trim())).toEqual({
+      twoCopies: true,
+      patchedOnce: true,
+      plugin: 'function',
+      recognised: true,
+    });
+  });
+});
