@@ -156,6 +156,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** Connections the primary is still reading, so close() can drop them. */
   readonly #reading = new Set<NetSocket>();
   readonly #restarts = new Set<NodeJS.Timeout>();
+  /** Connections sent to a worker whose IPC write has not completed yet, by worker id. */
+  readonly #handing = new Map<number, Set<NetSocket>>();
   #detachRelay: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
@@ -367,6 +369,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   #onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.id);
     this.#unready(worker);
+    for (const socket of this.#handing.get(worker.id) ?? []) socket.destroy();
+    this.#handing.delete(worker.id);
     this.emit('exit', worker, code, signal);
     if (this.#closing) return;
     this.#log.warn(
@@ -487,12 +491,24 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       [STICKY_MESSAGE_KEY]: 'connection',
       head: head.toString('base64'),
     };
-    try {
-      worker.send(message, socket, { keepOpen: false }, (err) => {
-        if (err) socket.destroy();
-      });
-    } catch {
+    // keepOpen: the primary keeps its copy of the connection until the handle is written to the
+    // worker's channel, then closes that copy. Node sends handles one at a time and, should the
+    // worker die meanwhile, never releases the queued ones: the client would hang. Keeping them
+    // lets the primary close them itself when the worker exits.
+    let pending = this.#handing.get(worker.id);
+    if (!pending) {
+      pending = new Set();
+      this.#handing.set(worker.id, pending);
+    }
+    pending.add(socket);
+    const release = () => {
+      pending.delete(socket);
       socket.destroy();
+    };
+    try {
+      worker.send(message, socket, { keepOpen: true }, release);
+    } catch {
+      release();
     }
   }
 }
