@@ -18,7 +18,16 @@ function isIpcPacket(message: unknown): message is IpcPacket {
   );
 }
 
-/** The part of a process with an IPC channel the transport uses (a cluster worker's `process`). */
+/**
+ * The part of a process with an IPC channel the transport uses: a cluster worker's (or forked
+ * child's) `process`, which is the default.
+ *
+ * @example
+ * ```ts
+ * const channel: IpcChannel = process;
+ * const transport = ipcTransport(channel);
+ * ```
+ */
 export interface IpcChannel {
   send?(
     message: unknown,
@@ -95,7 +104,15 @@ export function ipcTransport(channel: IpcChannel = process as unknown as IpcChan
   };
 }
 
-/** The part of `node:cluster` the relay uses, so a primary can pass its own cluster object. */
+/**
+ * The part of `node:cluster` the relay uses, so a primary can pass its own cluster object.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * const detach = attachPublishRelay(cluster satisfies ClusterLike);
+ * ```
+ */
 export interface ClusterLike {
   on(event: 'message', listener: (worker: Worker, message: unknown) => void): unknown;
   off(event: 'message', listener: (worker: Worker, message: unknown) => void): unknown;

@@ -51,7 +51,14 @@ export interface RedisTransportOptions {
   logger?: Logger;
 }
 
-/** The channel a {@link redisTransport} uses when none is given. */
+/**
+ * The channel a {@link redisTransport} uses when none is given (after its `prefix`).
+ *
+ * @example
+ * ```ts
+ * redisTransport({ prefix: 'shop:' }); // publishes on 'shop:micro-socket:publish'
+ * ```
+ */
 export const DEFAULT_REDIS_CHANNEL = 'micro-socket:publish';
 
 // Keep retrying while Redis is away (node-redis's default gives up on socket timeouts), and
