@@ -1,6 +1,6 @@
 // A cluster worker for cluster-primary.test.ts: socket.io on a non-listening http server served
 // through serveStickyWorker. FIXTURE_MODE picks a misbehaviour: 'never-ready' (never serves),
-// 'ignore-sigterm' (outlives SIGTERM).
+// 'ignore-sigterm' (outlives SIGTERM). The message 'fixture:stop-sticky' closes the sticky worker.
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -27,4 +27,9 @@ if (mode === 'ignore-sigterm') {
     process.exit(0);
   });
 }
-if (mode !== 'never-ready') serveStickyWorker(io, http);
+if (mode !== 'never-ready') {
+  const sticky = serveStickyWorker(io, http);
+  process.on('message', (message) => {
+    if (message === 'fixture:stop-sticky') sticky.close();
+  });
+}

@@ -108,6 +108,25 @@ describe('startClusterPrimary', () => {
     expect(after.workerId).not.toBe(victim.id);
   });
 
+  test('routes nothing more to a worker that stopped serving, not even its own sessions', async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    const sessions: Array<{ workerId: number; sid: string }> = [];
+    while (new Set(sessions.map((s) => s.workerId)).size < 2) {
+      const socket = await connected(client(resources, url, { transports: ['polling'] }), 10_000);
+      sessions.push(await request<{ workerId: number; sid: string }>(socket, 'whoami'));
+    }
+    const stopping = primary.workers().find((w) => w.id === sessions[0]!.workerId)!;
+    stopping.send('fixture:stop-sticky');
+    await waitFor('one ready worker', () => primary.readyWorkers().length === 1);
+    const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sessions[0]!.sid}`);
+    expect(response.status).toBe(400);
+    for (let i = 0; i < 4; i++) {
+      const socket = await connected(client(resources, url), 10_000);
+      expect(await request(socket, 'whoami')).toMatchObject({ workerId: primary.readyWorkers()[0]!.id });
+    }
+  });
+
   test('holds a handshake until a worker is ready, then answers 503 after routeTimeout', async () => {
     const { primary, url } = await start({ mode: 'never-ready', routeTimeout: 300 });
     await waitFor('workers online', () => primary.workers().length === 2);
