@@ -23,7 +23,7 @@ type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: E
 function unserializable(path: string, what: string): PublishError {
   return new PublishError(
     'ERR_UNSERIALIZABLE',
-    `publish: ${path} is ${what}, which cannot be sent to other processes; send plain data (objects, arrays, strings, finite numbers, booleans, null, Date, Buffer/Uint8Array/ArrayBuffer)`,
+    `publish: ${path} is ${what}, which cannot be sent to other processes; send plain data (objects, arrays, strings, finite numbers, booleans, null, Date, Buffer, typed arrays, ArrayBuffer)`,
   );
 }
 
@@ -54,7 +54,13 @@ function encodeValue(value: unknown, path: string, ancestors: object[]): Encoded
   if (ancestors.includes(object)) throw unserializable(path, 'a circular reference');
   if (ancestors.length >= MAX_DEPTH) throw unserializable(path, `nested deeper than ${MAX_DEPTH} levels`);
   if (Buffer.isBuffer(object)) return { $: 'buf', v: object.toString('base64') };
-  if (object instanceof Uint8Array) return { $: 'u8', v: Buffer.from(object).toString('base64') };
+  // Any other view (Uint8Array, Float32Array, DataView...) goes out as its bytes, as socket.io sends it.
+  if (ArrayBuffer.isView(object)) {
+    return {
+      $: 'u8',
+      v: Buffer.from(object.buffer, object.byteOffset, object.byteLength).toString('base64'),
+    };
+  }
   if (object instanceof ArrayBuffer) return { $: 'ab', v: Buffer.from(object).toString('base64') };
   if (object instanceof Date) {
     if (Number.isNaN(object.getTime())) throw unserializable(path, 'an invalid Date');

@@ -1,3 +1,4 @@
+import { PublishError } from './errors';
 import type { PayloadHandler, PublishTransport } from './transport';
 
 /**
@@ -20,17 +21,20 @@ export class MemoryHub {
   transport(): PublishTransport {
     const key = {};
     const handlers = this.#handlers;
+    let closed = false;
     return {
       name: 'memory',
       publish(payload) {
+        if (closed) throw new PublishError('ERR_CLOSED', 'memory transport: closed');
         for (const [other, handler] of handlers) {
           if (other !== key) setImmediate(() => handlers.get(other) && handler(payload));
         }
       },
       subscribe(handler) {
-        handlers.set(key, handler);
+        if (!closed) handlers.set(key, handler);
       },
       close() {
+        closed = true;
         handlers.delete(key);
       },
     };

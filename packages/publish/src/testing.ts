@@ -217,6 +217,7 @@ export function describeSemantics(
       const data = [
         Buffer.from('héllo'),
         new Uint8Array([1, 2, 3]),
+        new Float32Array([1.5, -2]),
         new Date('2024-01-02T03:04:05.000Z'),
         { $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } },
         'last',
@@ -227,8 +228,9 @@ export function describeSemantics(
       const remote = s.b1.events.find((e) => e.event === 'rich')?.args;
       expect(remote).toEqual(local);
       expect(Buffer.from(remote?.[0] as Buffer).toString()).toBe('héllo');
-      expect(remote?.[2]).toBe('2024-01-02T03:04:05.000Z');
-      expect(remote?.[3]).toEqual({ $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } });
+      expect(Buffer.from(remote?.[2] as Buffer)).toEqual(Buffer.from(new Float32Array([1.5, -2]).buffer));
+      expect(remote?.[3]).toBe('2024-01-02T03:04:05.000Z');
+      expect(remote?.[4]).toEqual({ $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } });
     });
   });
 }
