@@ -5,12 +5,14 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
+import { importOptional } from './config.js';
 import { ROOM } from './handlers.js';
 import { serve } from './proc.js';
 
 const [variant = 'ipc', prefix = 'micro-socket-bench:'] = process.argv.slice(2);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = 2;
+const commands: Record<string, (params: any) => unknown> = {};
 
 /** Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares. */
 function monotonicMs(): number {
@@ -42,7 +44,7 @@ async function worker(): Promise<void> {
     io.adapter(createAdapter(pub, sub, { key: `${prefix}socket.io` }));
     publish = (stamp) => void io.to(ROOM).emit('m', stamp);
   } else {
-    const bus: Record<string, any> = await import('@pestras/micro-socket-publish');
+    const bus: Record<string, any> = await importOptional('@pestras/micro-socket-publish');
     const transport = variant === 'ipc' ? bus.ipcTransport() : bus.redisTransport({ url: REDIS_URL, prefix });
     const publishBus = new bus.PublishBus(io, { transport });
     await publishBus.ready();
@@ -69,10 +71,46 @@ async function worker(): Promise<void> {
         );
     });
   });
+  process.on('message', (message: { benchCpu?: number }) => {
+    if (typeof message?.benchCpu === 'number') {
+      const used = process.cpuUsage();
+      process.send?.({ benchCpuReply: message.benchCpu, cpuUs: used.user + used.system });
+    }
+  });
   process.on('disconnect', () => process.exit(0));
+  // A normal exit, so that a CPU profile (BENCH_PROFILE) gets written.
+  process.on('SIGTERM', () => process.exit(0));
   // exclusive: this worker's own port, not one shared and balanced by the primary.
   http.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
     process.send?.({ benchPort: (http.address() as AddressInfo).port });
+  });
+}
+
+export interface ClusterCpu {
+  /** CPU time so far, µs: the primary's, and each worker's by its listening port. */
+  primary: number;
+  workers: Record<number, number>;
+}
+
+let cpuRequests = 0;
+
+/** Every process's CPU time so far, the workers' asked over the cluster's IPC channel. */
+function clusterCpu(ports: Map<number, number>): Promise<ClusterCpu> {
+  const id = ++cpuRequests;
+  const workers: Record<number, number> = {};
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('cluster CPU: a worker did not answer')), 5_000);
+    const onReply = (w: { id: number }, message: { benchCpuReply?: number; cpuUs?: number }) => {
+      if (message?.benchCpuReply !== id) return;
+      workers[ports.get(w.id)!] = message.cpuUs!;
+      if (Object.keys(workers).length < ports.size) return;
+      clearTimeout(timer);
+      cluster.off('message', onReply);
+      const own = process.cpuUsage();
+      resolve({ primary: own.user + own.system, workers });
+    };
+    cluster.on('message', onReply);
+    for (const w of Object.values(cluster.workers ?? {})) w?.send({ benchCpu: id });
   });
 }
 
@@ -81,7 +119,7 @@ async function primary(): Promise<{ ports: number[] }> {
     const { setupPrimary } = await import('@socket.io/cluster-adapter');
     setupPrimary();
   } else if (variant === 'ipc') {
-    const bus: Record<string, any> = await import('@pestras/micro-socket-publish');
+    const bus: Record<string, any> = await importOptional('@pestras/micro-socket-publish');
     bus.attachPublishRelay(cluster);
   }
   const ports = new Map<number, number>();
@@ -95,6 +133,7 @@ async function primary(): Promise<{ ports: number[] }> {
   });
   for (let i = 0; i < WORKERS; i++) cluster.fork();
   await listening;
+  commands.cpu = () => clusterCpu(ports);
   return { ports: [...ports.values()] };
 }
 
@@ -103,7 +142,7 @@ if (cluster.isPrimary) {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill();
   };
   process.on('exit', stopWorkers);
-  serve({}, primary);
+  serve(commands, primary);
 } else {
   worker().catch((err) => {
     console.error(err);

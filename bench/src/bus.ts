@@ -2,8 +2,9 @@
 // IPC transport vs @socket.io/cluster-adapter, Redis transport vs @socket.io/redis-adapter.
 // Each variant is a cluster (primary + 2 workers); a publisher socket on worker 1, receivers on
 // worker 2. All clusters run at once and take turns.
+import type { ClusterCpu } from './bus-cluster.js';
 import type { BusResult } from './client.js';
-import { config } from './config.js';
+import { config, importOptional } from './config.js';
 import type { Child, Fleet } from './proc.js';
 import type { Report } from './report.js';
 import { alternate, Samples } from './rounds.js';
@@ -50,7 +51,7 @@ async function cleanRedis(prefix: string): Promise<number> {
 }
 
 export async function runBus(fleet: Fleet, report: Report): Promise<void> {
-  const publish: Record<string, unknown> = await import('@pestras/micro-socket-publish');
+  const publish: Record<string, unknown> = await importOptional('@pestras/micro-socket-publish');
   const variants: string[] = [];
   const skip = (what: string, why: string) => {
     console.log(`note: ${what} skipped: ${why}`);
@@ -82,6 +83,7 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
       const child = await fleet.start<{ ports: number[] }>('./bus-cluster.js', {
         name: `cluster-${v}`,
         args: [v, prefix],
+        profile: true,
       });
       clusters.set(v, child);
       const [pubPort, subPort] = child.ready.ports;
@@ -99,6 +101,8 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
     const samples = new Samples();
     const timeout = config.windowMs + 30_000;
     const run = async (v: string, paced: boolean, record: boolean) => {
+      const cluster = clusters.get(v)!;
+      const cpuBefore = await cluster.request<ClusterCpu>('cpu');
       const result = await client.request<BusResult>(
         'bus',
         {
@@ -111,13 +115,27 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
         },
         timeout,
       );
+      const cpuAfter = await cluster.request<ClusterCpu>('cpu');
       if (result.deliveries !== result.expected)
         console.log(
           `  ${v}: ${result.expected - result.deliveries} of ${result.expected} deliveries missing`,
         );
       if (!record) return;
       const mode = paced ? 'paced' : 'max';
-      if (!paced) samples.add('rate', v, (result.deliveries / result.elapsedMs) * 1000);
+      if (!paced) {
+        samples.add('rate', v, (result.deliveries / result.elapsedMs) * 1000);
+        const [pubPort, subPort] = cluster.ready.ports;
+        const used = (port: number) => cpuAfter.workers[port]! - cpuBefore.workers[port]!;
+        const perMessage = (us: number) => us / result.published;
+        samples.add('cpu-pub', v, perMessage(used(pubPort!)));
+        samples.add('cpu-primary', v, perMessage(cpuAfter.primary - cpuBefore.primary));
+        samples.add('cpu-sub', v, perMessage(used(subPort!)));
+        samples.add(
+          'cpu-all',
+          v,
+          perMessage(used(pubPort!) + used(subPort!) + cpuAfter.primary - cpuBefore.primary),
+        );
+      }
       samples.add(`p50-${mode}`, v, result.p50Ms);
       samples.add(`p99-${mode}`, v, result.p99Ms);
       samples.add(`lost-${mode}`, v, result.expected - result.deliveries);
@@ -138,6 +156,10 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
         { key: 'p99-max', label: 'p99 publish→receive ms (max)', digits: 2 },
         { key: 'p50-paced', label: 'p50 publish→receive ms (paced)', digits: 2 },
         { key: 'p99-paced', label: 'p99 publish→receive ms (paced)', digits: 2 },
+        { key: 'cpu-all', label: 'cluster CPU µs/message (max)', digits: 1 },
+        { key: 'cpu-pub', label: '  publishing worker', digits: 1 },
+        { key: 'cpu-primary', label: '  primary', digits: 1 },
+        { key: 'cpu-sub', label: '  receiving worker', digits: 1 },
         { key: 'lost-max', label: 'deliveries missing (max)', digits: 0 },
       ],
       variants[0]!,

@@ -23,3 +23,11 @@ export const config = {
 export function enabled(section: string): boolean {
   return config.only.size === 0 || config.only.has(section);
 }
+
+/**
+ * Imports a package of the workspace that may not offer what the bench wants yet (work in
+ * progress): by a computed name, so that type-checking the bench does not depend on its build.
+ */
+export function importOptional(name: string): Promise<Record<string, any>> {
+  return import(name);
+}

@@ -17,12 +17,20 @@ interface Variant {
 
 async function startVariants(fleet: Fleet, report: Report): Promise<Variant[]> {
   const variants: Variant[] = [];
-  for (const name of ['raw', 'binding']) {
-    const server = await fleet.start<Ready>('./server.js', { name: `server-${name}`, args: [name, 'bench'] });
+  for (const name of ['raw', 'binding', 'socketserver']) {
+    const server = await fleet.start<Ready>('./server.js', {
+      name: `server-${name}`,
+      args: [name, 'bench'],
+      profile: true,
+    });
     variants.push({ name, server });
   }
   try {
-    const server = await fleet.start<Ready>('./micro-server.js', { name: 'server-micro', timeout: 20_000 });
+    const server = await fleet.start<Ready>('./micro-server.js', {
+      name: 'server-micro',
+      timeout: 20_000,
+      profile: true,
+    });
     variants.push({ name: 'micro', server });
   } catch (err) {
     const why = String((err as Error).message).split('\n')[0];
@@ -42,6 +50,8 @@ async function measured<T>(variant: Variant, load: () => Promise<T>): Promise<{ 
 
 export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
   const variants = await startVariants(fleet, report);
+  // Fire-and-forget and broadcast compare the dispatch alone: same socket.io options.
+  const plain = variants.filter((v) => v.name === 'raw' || v.name === 'binding');
   const client = await fleet.start('./client.js', { name: 'clients' });
   const url = (v: Variant) => `http://127.0.0.1:${v.server.ready.port}`;
   for (const v of variants) {
@@ -95,7 +105,7 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
   for (const v of variants) {
     await echo(v, 1, false);
     await echo(v, 50, false);
-    if (v.name !== 'micro') {
+    if (plain.includes(v)) {
       await fire(v, false);
       await broadcast(v, false);
     }
@@ -128,7 +138,6 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
     }
   }
 
-  const plain = variants.filter((v) => v.name !== 'micro');
   if (enabled('fire')) {
     await alternate(plain, rounds, (v) => fire(v, true));
     samples.print(

@@ -1,5 +1,6 @@
 // The bench handlers as a @pestras/micro service with the MicroSocket plugin, in its own process,
 // with the plugin's defaults except the address (loopback, any free port).
+import { importOptional } from './config.js';
 import { BenchHandlers, type Counters } from './handlers.js';
 import { measurementCommands } from './measure.js';
 import { serve } from './proc.js';
@@ -9,7 +10,7 @@ const commands: Record<string, (params: any) => unknown> = {};
 
 serve(commands, async () => {
   // Imported here so that a missing export is a note in the report, not a link error.
-  const plugin: Record<string, any> = await import('@pestras/micro-socket');
+  const plugin: Record<string, any> = await importOptional('@pestras/micro-socket');
   if (typeof plugin.MicroSocket !== 'function')
     throw new Error('@pestras/micro-socket does not export MicroSocket yet');
   const { Micro, SERVICE } = await import('@pestras/micro');

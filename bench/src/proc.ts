@@ -1,6 +1,7 @@
 // Child processes driven over IPC: each answers `{ id, cmd, params }` with `{ id, result | error }`.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type Handler = (params: any) => unknown;
@@ -43,6 +44,14 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Milliseconds to wait for the child's ready message. */
   timeout?: number;
+  /** With BENCH_PROFILE=<dir>: write a V8 CPU profile of this process under <dir>/<name>/. */
+  profile?: boolean;
+}
+
+function profileArgs(options: StartOptions): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir || !options.profile) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir, options.name)}`];
 }
 
 /** A child process started by the bench, stopped by {@link Fleet.stopAll} at the latest. */
@@ -126,7 +135,7 @@ export class Fleet {
 
   async start<Ready = unknown>(script: string, options: StartOptions): Promise<Child<Ready>> {
     const child = fork(fileURLToPath(new URL(script, import.meta.url)), options.args ?? [], {
-      execArgv: options.execArgv ?? [],
+      execArgv: [...(options.execArgv ?? []), ...profileArgs(options)],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
