@@ -21,7 +21,9 @@ export async function runWorker(): Promise<void> {
   bus = new PublishBus(server.io, { transport: ipcTransport() });
   await bus.ready();
   const sticky = serveStickyWorker(server.io, http);
-  console.log(`worker ${workerId} pid ${process.pid} ready`);
+  console.log(
+    `worker ${workerId} pid ${process.pid} ready, ${Math.round(process.uptime() * 1000)} ms after its start`,
+  );
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
