@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { client, connected, Resources, request, waitFor } from '../../../testing';
 import { PROTOCOL } from './codec';
@@ -17,9 +18,11 @@ describe('ipcTransport and attachPublishRelay across real cluster workers', () =
   const resources = new Resources();
   const workers: FixtureWorker[] = [];
   let detach: () => void;
+  let fixture = '';
 
   beforeAll(async () => {
-    cluster.setupPrimary({ exec: bundleFixture('./ipc.fixture.ts', 'ipc-worker'), execArgv: [] });
+    fixture = bundleFixture('./ipc.fixture.ts', 'ipc-worker');
+    cluster.setupPrimary({ exec: fixture, execArgv: [] });
     detach = attachPublishRelay(cluster);
     for (let i = 0; i < 3; i++) {
       const worker = cluster.fork();
@@ -40,6 +43,7 @@ describe('ipcTransport and attachPublishRelay across real cluster workers', () =
 
   afterAll(async () => {
     detach?.();
+    if (fixture) rmSync(fixture, { force: true });
     await Promise.all(
       workers.map(async ({ worker }) => {
         if (worker.isDead()) return;

@@ -31,7 +31,7 @@ export function bundleFixture(entry: string, name: string): string {
       '--packages=external',
       `--alias:@pestras/micro-socket-core=${packageDir}../core/src/index.ts`,
       `--outfile=${outfile}`,
-      '--log-level=warning',
+      '--log-level=error',
     ],
     { encoding: 'utf8' },
   );
