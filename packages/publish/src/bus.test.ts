@@ -77,7 +77,8 @@ describe('PublishBus refuses bad messages at publish', () => {
   });
 
   test('bad options and a closed bus are refused too', async () => {
-    const bus = new PublishBus((await startBusServer(resources)).io, { transport: localTransport() });
+    const { io } = await startBusServer(resources);
+    const bus = new PublishBus(io, { transport: localTransport() });
     await expect(bus.publish({ event: 'e', data: [] }, { includeSelf: 'yes' as any })).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTIONS',
     });
@@ -85,6 +86,9 @@ describe('PublishBus refuses bad messages at publish', () => {
     await bus.close();
     await expect(bus.publish({ event: 'e', data: [] })).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     expect(() => new PublishBus({} as any)).toThrow(PublishError);
+    expect(() => new PublishBus(io, { transport: {} as any })).toThrow(
+      /transport must be a PublishTransport/,
+    );
   });
 
   test('a transport failure rejects publish with ERR_TRANSPORT', async () => {

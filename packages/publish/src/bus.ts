@@ -97,7 +97,18 @@ export class PublishBus {
     }
     this.#io = io;
     this.#logger = safeLogger(options.logger);
-    this.transport = options.transport ?? defaultTransport(io);
+    const transport = options.transport ?? defaultTransport(io);
+    if (
+      typeof transport?.publish !== 'function' ||
+      typeof transport.subscribe !== 'function' ||
+      typeof transport.close !== 'function'
+    ) {
+      throw new PublishError(
+        'ERR_INVALID_OPTIONS',
+        'PublishBus: transport must be a PublishTransport { name, publish, subscribe, close }, e.g. redisTransport()',
+      );
+    }
+    this.transport = transport;
     this.#subscribed = Promise.resolve()
       .then(() => this.transport.subscribe((payload) => this.#receive(payload)))
       .then(() => undefined);
