@@ -117,6 +117,16 @@ describeRedis('redisTransport', () => {
     server.kill('SIGKILL');
     await server.exited();
     await waitFor('publishes refused while Redis is away', () => failures.length >= 3, { timeout: 10_000 });
+    // Many publishes waiting at once: each is refused, none leaks a listener.
+    const processWarnings: Error[] = [];
+    const onWarning = (warning: Error) => processWarnings.push(warning);
+    process.on('warning', onWarning);
+    resources.add(onWarning, (listener) => process.off('warning', listener));
+    const burst = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => A.bus.publish({ event: 'burst', data: [i] })),
+    );
+    expect(burst.every((r) => r.status === 'rejected' && r.reason.code === 'ERR_TRANSPORT')).toBe(true);
+    expect(processWarnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     server = await startRedis();
     const publishedBeforeBack = sequence;
     await waitFor(

@@ -170,23 +170,32 @@ export function redisTransport(options: RedisTransportOptions = {}): PublishTran
   });
   connectedPublisher.catch(() => {});
 
+  // One 'ready' listener per outage, however many publishes wait for it.
+  let nextReady: Promise<void> | undefined;
   function whenReady(client: RedisClientLike): Promise<void> {
     if (client.isReady) return Promise.resolve();
+    nextReady ??= new Promise<void>((resolve) =>
+      client.once('ready', () => {
+        nextReady = undefined;
+        resolve();
+      }),
+    );
+    const ready = nextReady;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('ready', onReady);
-        reject(
-          new PublishError(
-            'ERR_TRANSPORT',
-            `redisTransport: Redis is not reachable at the moment (waited ${readyTimeout} ms)`,
+      const timer = setTimeout(
+        () =>
+          reject(
+            new PublishError(
+              'ERR_TRANSPORT',
+              `redisTransport: Redis is not reachable at the moment (waited ${readyTimeout} ms)`,
+            ),
           ),
-        );
-      }, readyTimeout);
-      const onReady = () => {
+        readyTimeout,
+      );
+      ready.then(() => {
         clearTimeout(timer);
         resolve();
-      };
-      client.once('ready', onReady);
+      });
     });
   }
 
