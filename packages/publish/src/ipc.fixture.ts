@@ -1,6 +1,8 @@
 // A cluster worker for ipc.test.ts: socket.io on port 0 with a PublishBus on its default
-// transport (ipc, since this is a cluster worker); reports its port to the primary.
+// transport (ipc in a cluster worker, or the cluster adapter with FIXTURE_ADAPTER=cluster);
+// reports its port to the primary.
 import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/cluster-adapter';
 import { Server, type Socket } from 'socket.io';
 import { PublishBus } from './bus';
 import { PROTOCOL } from './codec';
@@ -35,6 +37,9 @@ function servePublishCommands(io: Server, bus: PublishBus, namespaces: string[] 
 
 const http = createServer();
 const io = new Server(http);
+// FIXTURE_ADAPTER=cluster: the servers share @socket.io/cluster-adapter, and the bus uses it.
+const withAdapter = process.env.FIXTURE_ADAPTER === 'cluster';
+if (withAdapter) io.adapter(createAdapter());
 const bus = new PublishBus(io, {
   logger: {
     error: (message, ...meta) => process.send?.({ fixtureLog: 'error', message, meta: String(meta) }),
@@ -44,7 +49,7 @@ const bus = new PublishBus(io, {
 servePublishCommands(io, bus, ['/', '/blog']);
 // Anything else reaching this worker would mean the relay forwarded a message it should ignore.
 process.on('message', (message: any) => {
-  if (message?.type !== PROTOCOL && !message?.fromTest) process.send?.({ fixtureLog: 'foreign', message });
+  if (!withAdapter && message?.type !== PROTOCOL) process.send?.({ fixtureLog: 'foreign', message });
 });
 // exclusive: each worker gets a port of its own, so a test can reach a chosen worker.
 http.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {

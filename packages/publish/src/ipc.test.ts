@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
+import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { client, connected, Resources, request, waitFor } from '../../../testing';
 import { PROTOCOL } from './codec';
@@ -14,52 +15,72 @@ interface FixtureWorker {
   logs: Array<{ fixtureLog: string; message: unknown }>;
 }
 
+/** Forks `count` fixture workers (see ipc.fixture.ts) and waits until each listens. */
+async function forkWorkers(fixture: string, count: number, env: Record<string, string> = {}) {
+  cluster.setupPrimary({ exec: fixture, execArgv: [] });
+  const workers: FixtureWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const worker = cluster.fork(env);
+    const entry: FixtureWorker = { worker, url: '', transport: '', logs: [] };
+    worker.on('message', (message: any) => {
+      if (message?.fixturePort) {
+        entry.url = `http://127.0.0.1:${message.fixturePort}`;
+        entry.transport = message.transport;
+      }
+      if (message?.fixtureLog) entry.logs.push(message);
+    });
+    workers.push(entry);
+  }
+  await waitFor('every worker listening', () => workers.every((w) => w.url), { timeout: 15_000 });
+  return workers;
+}
+
+async function stopWorkers(workers: FixtureWorker[]) {
+  await Promise.all(
+    workers.map(async ({ worker }) => {
+      if (worker.isDead()) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGKILL');
+      await exited;
+    }),
+  );
+}
+
+let fixture = '';
+beforeAll(() => {
+  fixture = bundleFixture('./ipc.fixture.ts', 'ipc-worker');
+});
+afterAll(() => {
+  if (fixture) rmSync(fixture, { force: true });
+});
+
+function connecting(resources: Resources, workers: FixtureWorker[]) {
+  return async (index: number, namespace = '/') => {
+    const socket = await connected(
+      client(resources, `${workers[index]!.url}${namespace}`, { transports: ['websocket'] }),
+    );
+    return { socket, events: recordEvents(socket) };
+  };
+}
+
 describe('ipcTransport and attachPublishRelay across real cluster workers', () => {
   const resources = new Resources();
-  const workers: FixtureWorker[] = [];
+  let workers: FixtureWorker[] = [];
   let detach: () => void;
-  let fixture = '';
+  let connectTo: ReturnType<typeof connecting>;
 
   beforeAll(async () => {
-    fixture = bundleFixture('./ipc.fixture.ts', 'ipc-worker');
-    cluster.setupPrimary({ exec: fixture, execArgv: [] });
     detach = attachPublishRelay(cluster);
-    for (let i = 0; i < 3; i++) {
-      const worker = cluster.fork();
-      const entry: FixtureWorker = { worker, url: '', transport: '', logs: [] };
-      worker.on('message', (message: any) => {
-        if (message?.fixturePort) {
-          entry.url = `http://127.0.0.1:${message.fixturePort}`;
-          entry.transport = message.transport;
-        }
-        if (message?.fixtureLog) entry.logs.push(message);
-      });
-      workers.push(entry);
-    }
-    await waitFor('every worker listening', () => workers.every((w) => w.url), { timeout: 15_000 });
+    workers = await forkWorkers(fixture, 3);
+    connectTo = connecting(resources, workers);
   });
 
   afterEach(() => resources.stopAll());
 
   afterAll(async () => {
     detach?.();
-    if (fixture) rmSync(fixture, { force: true });
-    await Promise.all(
-      workers.map(async ({ worker }) => {
-        if (worker.isDead()) return;
-        const exited = new Promise((resolve) => worker.once('exit', resolve));
-        worker.kill('SIGKILL');
-        await exited;
-      }),
-    );
+    await stopWorkers(workers);
   });
-
-  async function connectTo(index: number, namespace = '/') {
-    const socket = await connected(
-      client(resources, `${workers[index]!.url}${namespace}`, { transports: ['websocket'] }),
-    );
-    return { socket, events: recordEvents(socket) };
-  }
 
   test('a cluster worker picks ipc as its default transport', () => {
     expect(workers.map((w) => w.transport)).toEqual(['ipc', 'ipc', 'ipc']);
@@ -135,6 +156,62 @@ describe('ipcTransport and attachPublishRelay across real cluster workers', () =
     expect(workers[1]!.worker.isConnected()).toBe(true);
     await request(publisher.socket, 'publish', { event: 'still', data: ['alive'] }, {});
     await waitFor('delivery after the bad packets', () => receiver.events.some((e) => e.event === 'still'));
+  });
+});
+
+describe('adapterTransport over @socket.io/cluster-adapter across real cluster workers', () => {
+  const resources = new Resources();
+  let workers: FixtureWorker[] = [];
+  let detach: () => void;
+  let connectTo: ReturnType<typeof connecting>;
+
+  beforeAll(async () => {
+    setupClusterAdapterPrimary();
+    // As startClusterPrimary does: the relay runs too, and must leave the adapter's messages alone.
+    detach = attachPublishRelay(cluster);
+    workers = await forkWorkers(fixture, 3, { FIXTURE_ADAPTER: 'cluster' });
+    connectTo = connecting(resources, workers);
+  });
+
+  afterEach(() => resources.stopAll());
+
+  afterAll(async () => {
+    detach?.();
+    await stopWorkers(workers);
+  });
+
+  test('the bus picks the adapter by itself and every worker delivers once, rooms and exclusions included', async () => {
+    expect(workers.map((w) => w.transport)).toEqual(['adapter', 'adapter', 'adapter']);
+    const publisher = await connectTo(0);
+    const local = await connectTo(0);
+    const second = await connectTo(1);
+    const third = await connectTo(2);
+    const clients = [publisher, local, second, third];
+    const join = (c: (typeof clients)[number]) => request(c.socket, 'join', 'r');
+    await Promise.all([join(local), join(third)]);
+    const publish = (message: object, options: object = {}) =>
+      request(publisher.socket, 'publish', message, options);
+    expect(await publish({ event: 'others', data: [Buffer.from([7])] })).toEqual({ ok: true });
+    expect(await publish({ event: 'everyone', data: [] }, { includeSelf: true })).toEqual({ ok: true });
+    expect(await publish({ event: 'room', data: [], room: 'r' }, { includeSelf: true })).toEqual({
+      ok: true,
+    });
+    expect(
+      await publish(
+        { event: 'not-third', data: [], room: 'r', socketId: third.socket.id, broadcast: true },
+        { includeSelf: true },
+      ),
+    ).toEqual({ ok: true });
+    expect(await publish({ event: 'fence', data: [] }, { includeSelf: true })).toEqual({ ok: true });
+    await waitFor('fence everywhere', () => clients.every((c) => c.events.some((e) => e.event === 'fence')));
+    const counts = (event: string) => clients.map((c) => c.events.filter((e) => e.event === event).length);
+    expect(counts('others')).toEqual([0, 0, 1, 1]);
+    expect(counts('everyone')).toEqual([1, 1, 1, 1]);
+    expect(counts('room')).toEqual([0, 1, 0, 1]);
+    expect(counts('not-third')).toEqual([0, 1, 0, 0]);
+    expect(Buffer.from(second.events.find((e) => e.event === 'others')?.args[0] as Buffer)).toEqual(
+      Buffer.from([7]),
+    );
   });
 });
 
