@@ -99,7 +99,7 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const samples = new Samples();
-    const timeout = config.windowMs + 30_000;
+    const timeout = config.busWindowMs + 30_000;
     const run = async (v: string, paced: boolean, record: boolean) => {
       const cluster = clusters.get(v)!;
       const cpuBefore = await cluster.request<ClusterCpu>('cpu');
@@ -108,7 +108,7 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
         {
           publisher: `${v}-pub`,
           receivers: `${v}-sub`,
-          durationMs: config.windowMs,
+          durationMs: config.busWindowMs,
           perRequest: PER_REQUEST,
           inFlight: IN_FLIGHT,
           ratePerSec: paced ? PACED_RATE : undefined,

@@ -205,9 +205,7 @@ function bus(
     const deadline = setTimeout(finish, p.durationMs + 10_000);
     const request = () => {
       published += p.perRequest;
-      publisher.emit('pub', p.perRequest, (err?: string) => {
-        if (err) console.error(`bus publish failed: ${err}`);
-      });
+      publisher.emit('pub', p.perRequest);
     };
     const pump = () => {
       while (performance.now() < end && published - deliveries / fanout < p.inFlight) request();

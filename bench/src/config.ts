@@ -8,14 +8,18 @@ const num = (name: string, fallback: number) => {
 export const config = {
   quick,
   /** Rounds per variant for the echo, fire-and-forget and broadcast figures. */
-  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 8),
+  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 12),
+  /** Extra rounds of raw and one variant alone when a CPU target is missed (0: none). */
+  confirmRounds: process.env.BENCH_CONFIRM_ROUNDS ? Number(process.env.BENCH_CONFIRM_ROUNDS) : quick ? 0 : 10,
   /** Length of one measured window, ms. */
-  windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 1_000),
+  windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 500),
   /** Idle connections in the memory section. */
   connections: num('BENCH_CONNECTIONS', quick ? 500 : 5_000),
-  memoryRounds: num('BENCH_MEMORY_ROUNDS', quick ? 2 : 4),
+  memoryRounds: num('BENCH_MEMORY_ROUNDS', quick ? 2 : 3),
   busRounds: num('BENCH_BUS_ROUNDS', quick ? 2 : 6),
-  startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 21),
+  /** Length of one bus window, ms. */
+  busWindowMs: num('BENCH_BUS_WINDOW_MS', quick ? 300 : 800),
+  startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 15),
   /** Sections to run, comma-separated (echo,fire,broadcast,memory,bus,startup); all by default. */
   only: new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)),
 };

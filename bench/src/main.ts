@@ -59,11 +59,16 @@ async function main(): Promise<void> {
   console.log(
     `micro-socket bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})${config.quick ? ', QUICK' : ''}`,
   );
+  const timed = async (name: string, run: (fleet: Fleet, report: Report) => Promise<void>) => {
+    const t0 = performance.now();
+    await run(fleet, report);
+    console.log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  };
   try {
-    if (enabled('echo') || enabled('fire') || enabled('broadcast')) await runDispatch(fleet, report);
-    if (enabled('memory')) await runMemory(fleet, report);
-    if (enabled('bus')) await runBus(fleet, report);
-    if (enabled('startup')) await runStartup(fleet, report);
+    if (enabled('echo') || enabled('fire') || enabled('broadcast')) await timed('dispatch', runDispatch);
+    if (enabled('memory')) await timed('memory', runMemory);
+    if (enabled('bus')) await timed('bus', runBus);
+    if (enabled('startup')) await timed('startup', runStartup);
   } finally {
     await fleet.stopAll();
   }
