@@ -8,7 +8,8 @@ import { serveStickyWorker } from './sticky-worker';
 
 const mode = process.env.FIXTURE_MODE ?? 'serve';
 const http = createServer();
-const io = new Server(http);
+// 'custom-path': socket.io on /ws with a 2 MB body limit, which the primary learns from the worker.
+const io = new Server(http, mode === 'custom-path' ? { path: '/ws', maxHttpBufferSize: 2e6 } : {});
 io.on('connection', (socket) => {
   socket.on('whoami', (ack: (reply: unknown) => void) =>
     ack({

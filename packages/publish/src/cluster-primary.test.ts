@@ -81,6 +81,29 @@ describe('startClusterPrimary', () => {
     );
   });
 
+  test("learns the workers' engine.io path and body limit", async () => {
+    const { primary, url } = await start({ mode: 'custom-path' });
+    await readyCount(primary, 2);
+    const clients = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        connected(client(resources, url, { path: '/ws', transports: ['polling'] }), 10_000),
+      ),
+    );
+    const answers = [];
+    for (const socket of clients)
+      answers.push(await request<{ workerId: number; sid: string }>(socket, 'whoami'));
+    expect(new Set(answers.map((a) => a.workerId)).size).toBe(2);
+    const big = `42${JSON.stringify(['unheard', 'x'.repeat(1_500_000)])}`;
+    const response = await fetch(`${url}/ws/?EIO=4&transport=polling&sid=${answers[0]!.sid}`, {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('ok');
+    expect(await request(clients[0]!, 'whoami')).toMatchObject({ workerId: answers[0]!.workerId });
+  });
+
   test('replaces a worker that dies; its sessions get a clean 400 and its clients reconnect elsewhere', async () => {
     const { primary, events, url } = await start({ restartDelay: 50 });
     await readyCount(primary, 2);

@@ -53,13 +53,19 @@ export interface ClusterPrimaryOptions {
   shutdownTimeout?: number;
   /** Close on SIGTERM and SIGINT, then exit the process (code 0, or 1 if closing failed). Off by default. */
   handleSignals?: boolean;
-  /** The engine.io path of the workers' socket.io servers; `'/socket.io/'` by default. */
+  /**
+   * The engine.io path of the workers' socket.io servers; `'/socket.io/'` by default. Workers
+   * also report their own, so this only matters for requests arriving before a worker is ready.
+   */
   path?: string;
   /** Milliseconds a connection may take to send the request the primary routes it by; 10 000 by default. */
   routeTimeout?: number;
   /** The largest request head the primary reads, in bytes; 16 384 by default (Node's own limit). */
   maxHeaderSize?: number;
-  /** The largest request body the primary reads to route it, in bytes; 1e6 by default (engine.io's `maxHttpBufferSize`). */
+  /**
+   * The largest request body the primary reads to route it, in bytes; 1e6 by default (engine.io's
+   * `maxHttpBufferSize`). A worker reporting a larger `maxHttpBufferSize` raises it.
+   */
   maxHttpBufferSize?: number;
   /** Relay the publish bus's IPC messages between workers ({@link attachPublishRelay}); true by default. */
   publishRelay?: boolean;
@@ -151,6 +157,9 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** Workers taking connections, in round-robin order. */
   #ready: Worker[] = [];
   #next = 0;
+  /** The engine.io paths the workers serve: the option's, and every path a worker reported. */
+  readonly #paths = new Set<string>();
+  #maxBodyBytes: number;
   /** Connections waiting for a first worker to be ready. */
   #waiting = new Set<(worker: Worker | undefined) => void>();
   /** Connections the primary is still reading, so close() can drop them. */
@@ -197,6 +206,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     if (options.cwd !== undefined) settings.cwd = options.cwd;
     if (options.silent !== undefined) settings.silent = options.silent;
     this.#settings = settings;
+    this.#paths.add(this.#options.path);
+    this.#maxBodyBytes = this.#options.maxHttpBufferSize;
     this.#env = { ...options.env };
     this.#log = safeLogger(options.logger);
     this.#server = createServer((socket) => this.#accept(socket));
@@ -394,6 +405,11 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     if (this.#workers.get(worker.id) !== worker) return;
     if (isStickyMessage(message, 'ready')) {
       if (this.#closing || this.#ready.includes(worker)) return;
+      if (typeof message.path === 'string' && message.path.startsWith('/')) this.#paths.add(message.path);
+      const limit = message.maxHttpBufferSize;
+      if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit > this.#maxBodyBytes) {
+        this.#maxBodyBytes = limit;
+      }
       this.#ready.push(worker);
       this.emit('ready', worker);
       for (const resolve of [...this.#waiting]) resolve(this.#pick());
@@ -417,9 +433,9 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     }
     this.#reading.add(socket);
     const reader = new StickyRequestReader({
-      path: this.#options.path,
+      paths: this.#paths,
       maxHeaderBytes: this.#options.maxHeaderSize,
-      maxBodyBytes: this.#options.maxHttpBufferSize,
+      maxBodyBytes: this.#maxBodyBytes,
     });
     const timer = setTimeout(() => {
       this.#reading.delete(socket);

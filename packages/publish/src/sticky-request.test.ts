@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { StickyRequestReader, type StickyRoute } from './sticky-request';
 import { stickySessionId, workerIdOfSession } from './sticky-session';
 
-const LIMITS = { path: '/socket.io/', maxHeaderBytes: 1024, maxBodyBytes: 100 };
+const LIMITS = { paths: ['/socket.io/', '/ws/'], maxHeaderBytes: 1024, maxBodyBytes: 100 };
 
 function read(...chunks: string[]): StickyRoute[] {
   const reader = new StickyRequestReader(LIMITS);
@@ -74,7 +74,10 @@ describe('StickyRequestReader', () => {
     ]);
   });
 
-  test('ignores a sid outside the engine.io path', () => {
+  test('reads the sid under every engine.io path, and ignores it elsewhere', () => {
+    expect(read('GET /ws/?EIO=4&sid=1.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n\r\n')).toEqual([
+      { action: 'route', sid: '1.AbCdEfGhIjKlMnOpQrStUv' },
+    ]);
     expect(read('GET /health?sid=1.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n\r\n')).toEqual([
       { action: 'route', sid: undefined },
     ]);

@@ -23,12 +23,12 @@ export type StickyRoute =
  *
  * @example
  * ```ts
- * const limits: StickyRequestLimits = { path: '/socket.io/', maxHeaderBytes: 16_384, maxBodyBytes: 1e6 };
+ * const limits: StickyRequestLimits = { paths: ['/socket.io/'], maxHeaderBytes: 16_384, maxBodyBytes: 1e6 };
  * ```
  */
 export interface StickyRequestLimits {
-  /** The engine.io path: a `sid` is only looked for in requests under it. */
-  readonly path: string;
+  /** The engine.io paths (`'/socket.io/'`): a `sid` is only looked for in requests under one of them. */
+  readonly paths: Iterable<string>;
   /** The largest request head accepted (431 above it). */
   readonly maxHeaderBytes: number;
   /** The largest `Content-Length` accepted (413 above it). */
@@ -57,7 +57,7 @@ interface Head {
  *
  * @example
  * ```ts
- * const reader = new StickyRequestReader({ path: '/socket.io/', maxHeaderBytes: 16_384, maxBodyBytes: 1e6 });
+ * const reader = new StickyRequestReader({ paths: ['/socket.io/'], maxHeaderBytes: 16_384, maxBodyBytes: 1e6 });
  * socket.on('data', (chunk) => {
  *   const route = reader.push(chunk);
  *   if (route.action === 'route') handOver(socket, reader.bytes(), route.sid);
@@ -130,7 +130,7 @@ function parseHead(text: string, bodyStart: number, limits: StickyRequestLimits)
     if (values) values.push(header[2] as string);
     else headers.set(name, [header[2] as string]);
   }
-  const sid = sessionOf(target, limits.path);
+  const sid = sessionOf(target, limits.paths);
   if (sid === null) return reject(400, 'Bad Request');
   const upgrade = headers.has('upgrade');
   const expectsContinue = (headers.get('expect') ?? []).some((v) => v.toLowerCase() === '100-continue');
@@ -158,7 +158,7 @@ function parseHead(text: string, bodyStart: number, limits: StickyRequestLimits)
  * there is none (or the request is not for engine.io), `null` when the target is malformed or
  * names more than one sid.
  */
-function sessionOf(target: string, path: string): string | undefined | null {
+function sessionOf(target: string, paths: Iterable<string>): string | undefined | null {
   let url: URL;
   try {
     url = new URL(target, 'http://sticky.invalid');
@@ -166,7 +166,8 @@ function sessionOf(target: string, path: string): string | undefined | null {
     return null;
   }
   const originForm = target.startsWith('/') ? target : `${url.pathname}${url.search}`;
-  if (originForm.slice(0, path.length) !== path) return undefined;
+  // engine.io's own test: the request target starts with its path.
+  if (![...paths].some((path) => originForm.slice(0, path.length) === path)) return undefined;
   const sids = url.searchParams.getAll('sid');
   if (sids.length > 1) return null;
   return sids[0] || undefined;

@@ -42,6 +42,10 @@ export const STICKY_MESSAGE_KEY = 'micro-socket:sticky';
 /** Worker → primary: the worker accepts connections from now on. */
 export interface StickyReadyMessage {
   readonly [STICKY_MESSAGE_KEY]: 'ready';
+  /** The worker's engine.io path, as engine.io matches it (`'/socket.io/'`). */
+  readonly path?: string;
+  /** The worker's engine.io `maxHttpBufferSize`: the primary reads bodies up to it. */
+  readonly maxHttpBufferSize?: number;
 }
 
 /** Worker → primary: route no new connections to this worker. */

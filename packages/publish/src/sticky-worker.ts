@@ -76,6 +76,14 @@ const SERVED = Symbol.for('@pestras/micro-socket-publish/sticky-worker');
 const SERVICE_UNAVAILABLE =
   'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
+/** The path engine.io matches requests against (it adds the trailing slash unless told not to). */
+function enginePath(io: Server): string {
+  const path = io.path();
+  const addTrailingSlash = (io as unknown as { opts?: { addTrailingSlash?: boolean } }).opts
+    ?.addTrailingSlash;
+  return addTrailingSlash === false ? path : `${path.replace(/\/$/, '')}/`;
+}
+
 function ignoreSendError(): void {
   // The primary is gone or going: its workers exit with it, nothing to route any more.
 }
@@ -130,7 +138,11 @@ export function serveStickyWorker(
 ): StickyWorker {
   const worker = options.worker ?? currentWorker();
   const http = httpServer ?? (io as unknown as { httpServer?: HttpServer }).httpServer;
-  const engine = (io as unknown as { engine?: { generateId: (req: IncomingMessage) => string } }).engine;
+  const engine = (
+    io as unknown as {
+      engine?: { generateId: (req: IncomingMessage) => string; opts?: { maxHttpBufferSize?: number } };
+    }
+  ).engine;
   if (!http || typeof http.emit !== 'function' || !engine) {
     throw new PublishError(
       'ERR_INVALID_OPTIONS',
@@ -169,7 +181,11 @@ export function serveStickyWorker(
     http.emit('connection', handle);
   };
   worker.channel.on('message', onMessage);
-  const ready: StickyReadyMessage = { [STICKY_MESSAGE_KEY]: 'ready' };
+  const ready: StickyReadyMessage = {
+    [STICKY_MESSAGE_KEY]: 'ready',
+    path: enginePath(io),
+    maxHttpBufferSize: engine.opts?.maxHttpBufferSize,
+  };
   // With a callback, a failed send is reported there instead of as a process 'error' event.
   worker.channel.send(ready, undefined, undefined, ignoreSendError);
 
