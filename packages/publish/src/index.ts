@@ -1,5 +1,11 @@
 export { adapterTransport } from './adapter';
 export { defaultTransport, PublishBus, type PublishBusOptions, type PublishOptions } from './bus';
+export {
+  ClusterPrimary,
+  type ClusterPrimaryEvents,
+  type ClusterPrimaryOptions,
+  startClusterPrimary,
+} from './cluster-primary';
 export { PublishError, type PublishErrorCode } from './errors';
 export { attachPublishRelay, type ClusterLike, type IpcChannel, ipcTransport } from './ipc';
 export type { Logger } from './logger';
@@ -11,13 +17,6 @@ export {
   type RedisTransportOptions,
   redisTransport,
 } from './redis';
-export { localTransport, type PayloadHandler, type PublishTransport } from './transport';
-export {
-  ClusterPrimary,
-  type ClusterPrimaryEvents,
-  type ClusterPrimaryOptions,
-  startClusterPrimary,
-} from './cluster-primary';
 export { stickySessionId, workerIdOfSession } from './sticky-session';
 export {
   type StickyWorker,
@@ -25,3 +24,4 @@ export {
   type StickyWorkerProcess,
   serveStickyWorker,
 } from './sticky-worker';
+export { localTransport, type PayloadHandler, type PublishTransport } from './transport';
