@@ -419,10 +419,14 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   };
 
   #pick(): Worker | undefined {
-    if (this.#ready.length === 0) return undefined;
-    const worker = this.#ready[this.#next % this.#ready.length];
-    this.#next = (this.#next + 1) % this.#ready.length;
-    return worker;
+    while (this.#ready.length > 0) {
+      const worker = this.#ready[this.#next % this.#ready.length]!;
+      this.#next = (this.#next + 1) % this.#ready.length;
+      // A worker whose channel closed is dying: its exit is not reported yet, but it takes nothing.
+      if (worker.isConnected()) return worker;
+      this.#unready(worker);
+    }
+    return undefined;
   }
 
   #accept(socket: NetSocket): void {
@@ -499,7 +503,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   #ownerOf(sid: string): Worker | undefined {
     const id = workerIdOfSession(sid);
     const worker = id === undefined ? undefined : this.#workers.get(id);
-    return worker && this.#ready.includes(worker) ? worker : undefined;
+    return worker && this.#ready.includes(worker) && worker.isConnected() ? worker : undefined;
   }
 
   #handOver(worker: Worker, socket: NetSocket, head: Buffer): void {
