@@ -32,6 +32,11 @@ describe('PublishBus refuses bad messages at publish', () => {
   class Point {
     x = 1;
   }
+  const deep = (levels: number) => {
+    let value: unknown = 'bottom';
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['not an object', 'news', 'ERR_INVALID_MESSAGE', /a message is an object/],
     ['no event', { data: [] }, 'ERR_INVALID_MESSAGE', /'event' must be a non-empty string/],
@@ -59,6 +64,38 @@ describe('PublishBus refuses bad messages at publish', () => {
     ['NaN', { event: 'e', data: [Number.NaN] }, 'ERR_UNSERIALIZABLE', /NaN/],
     ['a Map', { event: 'e', data: [new Map()] }, 'ERR_UNSERIALIZABLE', /instance of Map/],
     ['a class instance', { event: 'e', data: [new Point()] }, 'ERR_UNSERIALIZABLE', /instance of Point/],
+    [
+      'a throwing getter',
+      {
+        event: 'e',
+        data: [
+          {
+            get secret() {
+              throw new Error('no access');
+            },
+          },
+        ],
+      },
+      'ERR_UNSERIALIZABLE',
+      /reading the message failed: Error: no access/,
+    ],
+    [
+      'a throwing toJSON',
+      {
+        event: 'e',
+        data: [
+          { toJSON: () => 1 },
+          new (class {
+            toJSON() {
+              throw new Error('nope');
+            }
+          })(),
+        ],
+      },
+      'ERR_UNSERIALIZABLE',
+      /nope/,
+    ],
+    ['a too deep nesting', { event: 'e', data: [deep(600)] }, 'ERR_UNSERIALIZABLE', /deeper than 512/],
   ];
 
   test.each(cases)('%s', async (_, message, code, text) => {

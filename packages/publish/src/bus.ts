@@ -160,8 +160,18 @@ export class PublishBus {
     if (typeof includeSelf !== 'boolean') {
       throw new PublishError('ERR_INVALID_OPTIONS', "publish: 'includeSelf' must be a boolean when given");
     }
-    const normalized = normalizeMessage(message);
-    const payload = encodeEnvelope(randomUUID(), this.id, normalized);
+    let normalized: NormalizedMessage;
+    let payload: string;
+    try {
+      normalized = normalizeMessage(message);
+      payload = encodeEnvelope(randomUUID(), this.id, normalized);
+    } catch (err) {
+      if (err instanceof PublishError) throw err;
+      // A getter, toJSON or proxy of the caller's threw while the message was read.
+      throw new PublishError('ERR_UNSERIALIZABLE', `publish: reading the message failed: ${String(err)}`, {
+        cause: err,
+      });
+    }
     if (includeSelf) this.#deliverSafely(normalized);
     try {
       await this.transport.publish(payload);

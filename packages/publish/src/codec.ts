@@ -71,10 +71,10 @@ function encodeValue(value: unknown, path: string, ancestors: object[]): Encoded
     if (Array.isArray(object)) {
       return Array.from(object, (item, index) => encodeValue(item, `${path}[${index}]`, ancestors));
     }
+    // What socket.io itself would send for an object with toJSON (an ObjectId, a Decimal...).
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return encodeValue(toJSON.call(object, ''), path, ancestors);
     if (!isPlainObject(object)) {
-      // What socket.io itself would send for such an object (e.g. an ObjectId with toJSON).
-      const toJSON = (object as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') return encodeValue(toJSON.call(object), path, ancestors);
       const name = (object as { constructor?: { name?: string } }).constructor?.name || 'a class';
       throw unserializable(path, `an instance of ${name}`);
     }

@@ -212,7 +212,7 @@ export function describeSemantics(
       expect(s.counts('dm-self')).toEqual({ a1: 1, a2: 0, b1: 0, b2: 0, b3: 0, c1: 0 });
     });
 
-    test('Buffers, Uint8Arrays, Dates, undefined and "$" keys arrive as socket.io would send them locally', async () => {
+    test('Buffers, typed arrays, Dates, toJSON, undefined and "$" keys arrive as socket.io would send them locally', async () => {
       const s = await scene();
       const data = [
         Buffer.from('héllo'),
@@ -221,6 +221,7 @@ export function describeSemantics(
         new Date('2024-01-02T03:04:05.000Z'),
         { $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } },
         'last',
+        { id: { toJSON: () => 'abc123' } },
       ];
       await s.A.bus.publish({ event: 'rich', data }, { includeSelf: true });
       await settle(s.A.bus, s.all);
@@ -230,6 +231,7 @@ export function describeSemantics(
       expect(Buffer.from(remote?.[0] as Buffer).toString()).toBe('héllo');
       expect(Buffer.from(remote?.[2] as Buffer)).toEqual(Buffer.from(new Float32Array([1.5, -2]).buffer));
       expect(remote?.[3]).toBe('2024-01-02T03:04:05.000Z');
+      expect(remote?.[6]).toEqual({ id: 'abc123' });
       expect(remote?.[4]).toEqual({ $: 'dollar', $t: 1, nested: { list: [null, true, -1.5] } });
     });
   });
