@@ -123,7 +123,7 @@ export function redisTransport(options: RedisTransportOptions = {}): PublishTran
     const onError = (err: Error) => {
       if (!healthy) return;
       healthy = false;
-      logger.warn(`redisTransport: ${role} connection to Redis lost (${err?.message ?? err}); reconnecting`);
+      logger.warn(`redisTransport: the ${role} cannot reach Redis (${err?.message ?? err}); retrying`);
     };
     const onReady = () => {
       if (healthy) return;
