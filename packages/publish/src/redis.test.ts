@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, expect, test } from 'vitest';
 import { describeWithRedis, Resources, startProcess, testRedisUrl, waitFor } from '../../../testing';
+import { PublishBus } from './bus';
 import { PublishError } from './errors';
 import { type RedisClientLike, redisTransport } from './redis';
 import {
@@ -59,6 +60,25 @@ describeRedis('redisTransport', () => {
     expect(() => redisTransport({ client: {} as RedisClientLike })).toThrow(/node-redis v5 client/);
     expect(() => redisTransport({ channel: '' })).toThrow(PublishError);
     expect(() => redisTransport({ readyTimeout: -1 })).toThrow(/readyTimeout/);
+  });
+
+  test('Redis not running at all: publish rejects with ERR_TRANSPORT, close() still closes, nothing unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    resources.add(onUnhandled, (listener) => process.off('unhandledRejection', listener));
+    const logged: string[] = [];
+    const logger = { error: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), info() {} };
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const { io } = await startBusServer(resources);
+    const bus = new PublishBus(io, { transport: redisTransport({ url, readyTimeout: 200, logger }), logger });
+    const failure = await bus.publish({ event: 'e', data: [] }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(PublishError);
+    expect(failure).toMatchObject({ code: 'ERR_TRANSPORT', message: expect.stringMatching(/not reachable/) });
+    await waitFor('the outage logged once per client', () => logged.length === 2);
+    await bus.close();
+    expect(unhandled).toEqual([]);
+    expect(logged.every((m) => /cannot reach Redis/.test(m))).toBe(true);
   });
 
   test('Redis restarted during publishing: no crash, no unhandled rejection, delivery resumes within 5 s', async () => {
