@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, expect, test } from 'vitest';
@@ -81,90 +82,100 @@ describeRedis('redisTransport', () => {
     expect(logged.every((m) => /cannot reach Redis/.test(m))).toBe(true);
   });
 
-  test('Redis restarted during publishing: no crash, no unhandled rejection, delivery resumes within 5 s', async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    const startRedis = async () => {
-      const server = startProcess(resources, 'redis-server', [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ]);
-      await server.waitForOutput(/Ready to accept connections/);
-      return server;
-    };
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    resources.add(onUnhandled, (listener) => process.off('unhandledRejection', listener));
-    const logged: string[] = [];
-    const logger = {
-      error: (m: string) => logged.push(m),
-      warn: (m: string) => logged.push(m),
-      info: (m: string) => logged.push(m),
-    };
+  // The restart needs a redis-server of its own; outside CI, a machine without one skips it (and says so).
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0;
+  if (!redisServer) {
+    const why = 'redis-server is not on PATH: the Redis restart test cannot start its own Redis';
+    if (process.env.CI) test('needs redis-server', () => expect.fail(why));
+    else console.warn(`${why}; skipping it`);
+  }
+  test.skipIf(!redisServer)(
+    'Redis restarted during publishing: no crash, no unhandled rejection, delivery resumes within 5 s',
+    async () => {
+      const port = await freePort();
+      const url = `redis://127.0.0.1:${port}`;
+      const startRedis = async () => {
+        const server = startProcess(resources, 'redis-server', [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ]);
+        await server.waitForOutput(/Ready to accept connections/);
+        return server;
+      };
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      resources.add(onUnhandled, (listener) => process.off('unhandledRejection', listener));
+      const logged: string[] = [];
+      const logger = {
+        error: (m: string) => logged.push(m),
+        warn: (m: string) => logged.push(m),
+        info: (m: string) => logged.push(m),
+      };
 
-    let server = await startRedis();
-    const prefix = uniquePrefix();
-    const A = await startBusServer(resources, {
-      transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
-    });
-    const B = await startBusServer(resources, {
-      transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
-    });
-    const b = await member(resources, B);
+      let server = await startRedis();
+      const prefix = uniquePrefix();
+      const A = await startBusServer(resources, {
+        transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
+      });
+      const B = await startBusServer(resources, {
+        transport: redisTransport({ url, prefix, logger, readyTimeout: 300 }),
+      });
+      const b = await member(resources, B);
 
-    let sequence = 0;
-    let running = true;
-    const failures: unknown[] = [];
-    const publishing = (async () => {
-      while (running) {
-        await A.bus.publish({ event: 'tick', data: [++sequence] }).catch((err) => failures.push(err));
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    resources.add(null, async () => {
+      let sequence = 0;
+      let running = true;
+      const failures: unknown[] = [];
+      const publishing = (async () => {
+        while (running) {
+          await A.bus.publish({ event: 'tick', data: [++sequence] }).catch((err) => failures.push(err));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      resources.add(null, async () => {
+        running = false;
+        await publishing;
+      });
+
+      await waitFor('ticks flowing', () => b.count('tick') >= 5);
+      server.kill('SIGKILL');
+      await server.exited();
+      await waitFor('publishes refused while Redis is away', () => failures.length >= 3, { timeout: 10_000 });
+      // Many publishes waiting at once: each is refused, none leaks a listener.
+      const processWarnings: Error[] = [];
+      const onWarning = (warning: Error) => processWarnings.push(warning);
+      process.on('warning', onWarning);
+      resources.add(onWarning, (listener) => process.off('warning', listener));
+      const burst = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => A.bus.publish({ event: 'burst', data: [i] })),
+      );
+      expect(burst.every((r) => r.status === 'rejected' && r.reason.code === 'ERR_TRANSPORT')).toBe(true);
+      expect(processWarnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      server = await startRedis();
+      const publishedBeforeBack = sequence;
+      await waitFor(
+        'a tick published after Redis came back',
+        () => b.events.some((e) => e.event === 'tick' && (e.args[0] as number) > publishedBeforeBack),
+        { timeout: 5_000 },
+      );
       running = false;
       await publishing;
-    });
 
-    await waitFor('ticks flowing', () => b.count('tick') >= 5);
-    server.kill('SIGKILL');
-    await server.exited();
-    await waitFor('publishes refused while Redis is away', () => failures.length >= 3, { timeout: 10_000 });
-    // Many publishes waiting at once: each is refused, none leaks a listener.
-    const processWarnings: Error[] = [];
-    const onWarning = (warning: Error) => processWarnings.push(warning);
-    process.on('warning', onWarning);
-    resources.add(onWarning, (listener) => process.off('warning', listener));
-    const burst = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => A.bus.publish({ event: 'burst', data: [i] })),
-    );
-    expect(burst.every((r) => r.status === 'rejected' && r.reason.code === 'ERR_TRANSPORT')).toBe(true);
-    expect(processWarnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
-    server = await startRedis();
-    const publishedBeforeBack = sequence;
-    await waitFor(
-      'a tick published after Redis came back',
-      () => b.events.some((e) => e.event === 'tick' && (e.args[0] as number) > publishedBeforeBack),
-      { timeout: 5_000 },
-    );
-    running = false;
-    await publishing;
-
-    expect(failures.every((err) => err instanceof PublishError && err.code === 'ERR_TRANSPORT')).toBe(true);
-    expect(unhandled).toEqual([]);
-    expect(logged.some((w) => /publisher cannot reach Redis/.test(w))).toBe(true);
-    expect(logged.some((w) => /subscriber reconnected to Redis/.test(w))).toBe(true);
-    // Exactly once, outage or not: no tick arrived twice.
-    const ticks = b.events.filter((e) => e.event === 'tick').map((e) => e.args[0]);
-    expect(new Set(ticks).size).toBe(ticks.length);
-  });
+      expect(failures.every((err) => err instanceof PublishError && err.code === 'ERR_TRANSPORT')).toBe(true);
+      expect(unhandled).toEqual([]);
+      expect(logged.some((w) => /publisher cannot reach Redis/.test(w))).toBe(true);
+      expect(logged.some((w) => /subscriber reconnected to Redis/.test(w))).toBe(true);
+      // Exactly once, outage or not: no tick arrived twice.
+      const ticks = b.events.filter((e) => e.event === 'tick').map((e) => e.args[0]);
+      expect(new Set(ticks).size).toBe(ticks.length);
+    },
+  );
 });
 
 describeRedis('adapterTransport over @socket.io/redis-adapter', () => {
