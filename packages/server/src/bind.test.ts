@@ -342,6 +342,28 @@ describe('EVENT', () => {
     expect(await request(other, 'ok')).toBe('still fine');
   });
 
+  it('answers ERR_INTERNAL when socket.io cannot encode the answer (nesting too deep), with no unhandled rejection', async () => {
+    const deep = () => {
+      let value: unknown[] = [];
+      for (let i = 0; i < 100_000; i++) value = [value];
+      return value;
+    };
+    class Deep {
+      @EVENT('sync') sync() {
+        return deep();
+      }
+      @EVENT('async') async later() {
+        return deep();
+      }
+    }
+    const { url, logger } = await startSocketServer(resources, [new Deep()]);
+    const socket = await connected(client(resources, url));
+    const internal = { error: { code: 'ERR_INTERNAL', message: 'Internal server error' } };
+    expect(await request(socket, 'sync')).toEqual(internal);
+    expect(await request(socket, 'async')).toEqual(internal);
+    expect(logger.lines.filter((l) => /could not send its ack/.test(l.message))).toHaveLength(2);
+  });
+
   it('treats prototype keys as plain event names: __proto__, constructor and toString call nothing', async () => {
     const calls: string[] = [];
     class Proto {

@@ -45,9 +45,20 @@ export interface RawSocket {
   waitFor(pattern: RegExp, timeout?: number): Promise<string>;
 }
 
-export async function rawSocket(resources: Resources, url: string, query = ''): Promise<RawSocket> {
+/**
+ * Opens a raw socket and waits for engine.io's open packet. The resources terminate it; pass a
+ * Set instead for thousands of short-lived sockets (a socket leaves it once closed).
+ */
+export async function rawSocket(
+  owner: Resources | Set<WebSocket>,
+  url: string,
+  query = '',
+): Promise<RawSocket> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket${query}`);
-  resources.add(ws, (w) => w.terminate());
+  if (owner instanceof Set) {
+    owner.add(ws);
+    ws.once('close', () => owner.delete(ws));
+  } else owner.add(ws, (w) => w.terminate());
   const messages: string[] = [];
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
@@ -71,7 +82,14 @@ export async function rawSocket(resources: Resources, url: string, query = ''): 
       return true;
     },
     async waitFor(pattern, timeout = 5_000) {
-      return waitFor(`a frame matching ${pattern}`, () => messages.find((m) => pattern.test(m)), { timeout });
+      const find = () => messages.find((m) => pattern.test(m));
+      const closedFirst = closed.then(() => {
+        const found = find();
+        if (found === undefined) throw new Error(`closed before a frame matching ${pattern}`);
+        return found;
+      });
+      closedFirst.catch(() => undefined);
+      return Promise.race([waitFor(`a frame matching ${pattern}`, find, { timeout }), closedFirst]);
     },
   };
   await raw.waitFor(/^0\{/);
@@ -82,6 +100,8 @@ export async function rawSocket(resources: Resources, url: string, query = ''): 
 export async function heapAfterGc(): Promise<number> {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
+  // fetch records a PerformanceResourceTiming for every request, up to 250 of them
+  performance.clearResourceTimings();
   let last = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 10; i++) {
     // let closed sockets' timers and nextTicks run, so that what they hold can go
