@@ -11,19 +11,33 @@ const cwd = fileURLToPath(new URL('..', import.meta.url));
 // The seed's defaults: this is the one test that uses the fixed port 3001.
 const url = 'http://127.0.0.1:3001';
 
+/**
+ * Starts the example on the fixed port 3001. Another run of this test (a second checkout, a
+ * parallel `pnpm test`) may hold the port for a while: then the plugin logs that it cannot listen,
+ * and the start is retried until the deadline.
+ */
 async function startService() {
   const healthDir = resources.add(mkdtempSync(join(tmpdir(), 'micro-basic-')), (dir) =>
     rmSync(dir, { recursive: true, force: true }),
   );
-  const service = startProcess(resources, process.execPath, ['dist/main.js'], {
-    cwd,
-    env: { HEALTH_CHECK_DIR: healthDir },
-  });
-  await service.waitForOutput(/socket\.io listening on 0\.0\.0\.0:3001/);
-  return { service, healthDir };
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    const service = startProcess(resources, process.execPath, ['dist/main.js'], {
+      cwd,
+      env: { HEALTH_CHECK_DIR: healthDir },
+    });
+    const [outcome] = await service.waitForOutput(
+      /socket\.io listening on 0\.0\.0\.0:3001|cannot listen on 0\.0\.0\.0:3001/,
+    );
+    if (outcome.startsWith('socket.io listening')) return { service, healthDir };
+    service.kill('SIGKILL');
+    await service.exited();
+    if (Date.now() > deadline) throw new Error('port 3001 stayed taken');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
-describe('examples/micro-basic (ESM, the seed README with the defaults)', () => {
+describe('examples/micro-basic (ESM, the seed README with the defaults)', { timeout: 60_000 }, () => {
   it('binds every decorator on the main server and on blog, reports health, and exits 0 on SIGTERM', async () => {
     const { service, healthDir } = await startService();
 

@@ -89,6 +89,7 @@ export class MicroSocket implements MicroPlugin {
   #server: SocketServer | undefined;
   #ownHttp: HttpServer | undefined;
   #sticky: StickyWorker | undefined;
+  #stickyPending = false;
   #bus: PublishBus | undefined;
   #closing: Promise<void> | undefined;
   #restoreExit: (() => void) | undefined;
@@ -162,7 +163,6 @@ export class MicroSocket implements MicroPlugin {
     this.#server = server;
     try {
       await server.start(serviceInstances());
-      if (sticky) this.#sticky = serveStickyWorker(server.io, server.httpServer as HttpServer);
       // The bus, like the socket server, fills in the methods a partial logger lacks.
       this.#bus = new PublishBus(server.io, { logger: this.logger as Logger });
     } catch (err) {
@@ -181,7 +181,36 @@ export class MicroSocket implements MicroPlugin {
       this.#exitTimeout() + EXIT_MARGIN,
       (err) => this.logger.error?.('MicroSocket: closing failed', err),
     );
+    // A server closed by someone else (the plugin that owns it) takes no more clients.
+    server.httpServer.once('close', () => {
+      this.healthy = false;
+      this.ready = false;
+    });
     this.healthy = true;
+    if (sticky) {
+      // Clients are routed here only once the services' onInit ran: see onReady.
+      this.#stickyPending = true;
+      return;
+    }
+    this.ready = true;
+    this.logger.info?.(this.#startedMessage());
+  }
+
+  /**
+   * Micro calls it once the services' `onInit` ran. In a worker of `@SERVICE({ workers })`, the
+   * plugin only then tells the cluster primary to route clients to it.
+   */
+  onReady(): void {
+    const server = this.#server;
+    if (!this.#stickyPending || !server || this.#closing) return;
+    this.#stickyPending = false;
+    try {
+      this.#sticky = serveStickyWorker(server.io, server.httpServer as HttpServer);
+    } catch (err) {
+      this.healthy = false;
+      this.logger.error?.('MicroSocket: cannot take connections from the cluster primary', err);
+      return;
+    }
     this.ready = true;
     this.logger.info?.(this.#startedMessage());
   }
@@ -204,7 +233,7 @@ export class MicroSocket implements MicroPlugin {
    */
   publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
     const bus = this.#bus;
-    if (!bus || this.#closing) {
+    if (!bus) {
       return this.#failed(
         new MicroSocketError('ERR_NOT_STARTED', 'MicroSocket.publish: the plugin is not running'),
       );
@@ -233,11 +262,11 @@ export class MicroSocket implements MicroPlugin {
    * ```
    */
   static publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
-    const running = registeredMicroSockets().filter((plugin) => plugin.started);
+    const running = registeredMicroSockets();
     if (running.length === 0) {
       const error = new MicroSocketError(
         'ERR_NOT_STARTED',
-        'MicroSocket.publish: no MicroSocket plugin is running (register one with Micro.plugin and call Micro.start)',
+        'MicroSocket.publish: no MicroSocket plugin is registered (Micro.plugin(new MicroSocket()), then Micro.start)',
       );
       microLogger(() => Micro.logger).error(error.message);
       return handled(Promise.reject(error));
