@@ -15,8 +15,8 @@ export const config = {
   windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 500),
   /** Idle connections in the memory section. */
   connections: num('BENCH_CONNECTIONS', quick ? 500 : 5_000),
-  memoryRounds: num('BENCH_MEMORY_ROUNDS', quick ? 2 : 3),
-  busRounds: num('BENCH_BUS_ROUNDS', quick ? 2 : 6),
+  memoryRounds: num('BENCH_MEMORY_ROUNDS', 2),
+  busRounds: num('BENCH_BUS_ROUNDS', quick ? 2 : 5),
   /** Length of one bus window, ms. */
   busWindowMs: num('BENCH_BUS_WINDOW_MS', quick ? 300 : 800),
   startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 15),

@@ -171,8 +171,17 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
         const defaults = summarize(samples.ratios(`${key}:cpu`, 'socketserver', 'binding'));
         console.log(`  socketserver / binding (SocketServer's defaults): ${fmtRatio(defaults)}`);
       }
-      for (const v of variants.filter((x) => x.name !== 'raw'))
+      const figures = (name: string) =>
+        `${fmtMedian(samples.get(`${key}:rate`, name), 0)} acks/s, p50 ${fmtMedian(samples.get(`${key}:p50`, name), 3)} / p99 ${fmtMedian(samples.get(`${key}:p99`, name), 3)} ms`;
+      for (const v of variants.filter((x) => x.name !== 'raw')) {
         await judgeCpu(`echo ${clients}c server CPU/event, ${v.name}`, key, v, (x, k) => echo(x, clients, k));
+        report.info(
+          `echo ${clients}c acks/s and round trip, ${v.name}`,
+          `raw ${figures('raw')}`,
+          figures(v.name),
+          fmtRatio(summarize(samples.ratios(`${key}:rate`, v.name, 'raw'))),
+        );
+      }
     }
   }
 
@@ -187,7 +196,15 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
       'raw',
     );
     const binding = plain.find((v) => v.name === 'binding');
-    if (binding) await judgeCpu('fire-and-forget server CPU/event, binding', 'ff', binding, fire);
+    if (binding) {
+      await judgeCpu('fire-and-forget server CPU/event, binding', 'ff', binding, fire);
+      report.info(
+        'fire-and-forget events/s, binding',
+        `raw ${fmtMedian(samples.get('ff:rate', 'raw'), 0)}/s`,
+        `${fmtMedian(samples.get('ff:rate', 'binding'), 0)}/s`,
+        fmtRatio(summarize(samples.ratios('ff:rate', 'binding', 'raw'))),
+      );
+    }
   }
 
   if (enabled('broadcast')) {

@@ -31,11 +31,17 @@ export class Samples {
     return pairedRatios(this.get(figure, variant), this.get(figure, base));
   }
 
-  /** A table of the figures: median (min–max) per variant and the paired ratio to `base`. */
-  print(title: string, figures: readonly { key: string; label: string; digits?: number }[], base: string) {
+  /** A table of the figures: median (min–max) per variant (`only` those) and the paired ratio to `base`. */
+  print(
+    title: string,
+    figures: readonly { key: string; label: string; digits?: number }[],
+    base: string,
+    only?: readonly string[],
+  ) {
     const rows: string[][] = [];
     for (const { key, label, digits } of figures) {
       for (const [variant, values] of this.#values.get(key) ?? []) {
+        if (only && !only.includes(variant)) continue;
         const ratio = variant === base ? '' : fmtRatio(summarize(this.ratios(key, variant, base)));
         rows.push([label, variant, fmtSummary(summarize(values), digits ?? 1), String(values.length), ratio]);
       }
