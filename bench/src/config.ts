@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 // Round counts and durations; BENCH_QUICK=1 shrinks everything for a smoke run.
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, fallback: number) => {
@@ -8,7 +11,7 @@ const num = (name: string, fallback: number) => {
 export const config = {
   quick,
   /** Rounds per variant for the echo, fire-and-forget and broadcast figures. */
-  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 12),
+  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 10),
   /** Extra rounds of raw and one variant alone when a CPU target is missed (0: none). */
   confirmRounds: process.env.BENCH_CONFIRM_ROUNDS ? Number(process.env.BENCH_CONFIRM_ROUNDS) : quick ? 0 : 10,
   /** Length of one measured window, ms. */
@@ -31,7 +34,14 @@ export function enabled(section: string): boolean {
 /**
  * Imports a package of the workspace that may not offer what the bench wants yet (work in
  * progress): by a computed name, so that type-checking the bench does not depend on its build.
+ * BENCH_MODULE_OVERRIDE=<name>=<file>[,…] loads a file instead (a build with a proposed fix,
+ * to measure the fix before it lands).
  */
 export function importOptional(name: string): Promise<Record<string, any>> {
+  for (const entry of (process.env.BENCH_MODULE_OVERRIDE ?? '').split(',')) {
+    const at = entry.lastIndexOf('=');
+    if (at > 0 && entry.slice(0, at) === name)
+      return import(pathToFileURL(path.resolve(entry.slice(at + 1))).href);
+  }
   return import(name);
 }

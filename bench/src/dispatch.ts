@@ -6,7 +6,7 @@ import type { CpuWindow } from './measure.js';
 import type { Child, Fleet } from './proc.js';
 import type { Report } from './report.js';
 import { alternate, Samples } from './rounds.js';
-import { fmtMedian, fmtRatio, median, summarize } from './stats.js';
+import { fmtMedian, fmtRatio, fmtSummary, median, summarize } from './stats.js';
 
 /** The dispatch target: server CPU per event at most this many times raw socket.io's. */
 const CPU_TARGET = 1.05;
@@ -182,6 +182,31 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
           fmtRatio(summarize(samples.ratios(`${key}:rate`, v.name, 'raw'))),
         );
       }
+    }
+  }
+
+  if (enabled('echo')) {
+    const child = await fleet.start('./overhead.js', { name: 'overhead' });
+    try {
+      const o = await child.request<{ raw: number[]; binding: number[] }>(
+        'measure',
+        { rounds: 12, calls: 200_000 },
+        60_000,
+      );
+      const extra = median(o.binding) - median(o.raw);
+      const share = extra / 1000 / median(samples.get('echo50:cpu', 'raw'));
+      console.log('\n1b. The echo listener alone, in one process without sockets (ns per event)');
+      console.log(
+        `  raw ${fmtSummary(summarize(o.raw))}, binding ${fmtSummary(summarize(o.binding))}; the binding adds ${extra.toFixed(0)} ns per event = ${(share * 100).toFixed(1)}% of raw's server CPU per event (50 clients)`,
+      );
+      report.info(
+        'echo listener alone (in-process), binding',
+        `raw ${fmtMedian(o.raw, 0)} ns`,
+        `${fmtMedian(o.binding, 0)} ns`,
+        `+${extra.toFixed(0)} ns = ${(share * 100).toFixed(1)}% of raw CPU/event`,
+      );
+    } finally {
+      await fleet.stop(child);
     }
   }
 

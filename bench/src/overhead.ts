@@ -1,0 +1,77 @@
+// In one process, without sockets: the time the `echo` listener itself takes per event, raw
+// closure vs the binding's shared listener (invokeEvent, the ack wrapper, the method). This is the
+// dispatch's own cost, free of the network and of neighbours; section 1 shows it against what
+// socket.io spends around it. Not counted: engine.io-level hooks a binding adds per connection.
+import { createServer } from 'node:http';
+import { bindHandlers } from '@pestras/micro-socket-server';
+import { Server } from 'socket.io';
+import { BenchHandlers, bindRaw, type Counters } from './handlers.js';
+import { serve } from './proc.js';
+import { median } from './stats.js';
+
+type Listener = (this: unknown, ...args: unknown[]) => void;
+
+/** The `echo` listener a connection would get, captured from a stand-in socket. */
+function echoListener(bind: (io: Server) => void): { listener: Listener; socket: object } {
+  const io = new Server(createServer());
+  bind(io);
+  const listeners = new Map<string, Listener>();
+  const socket = {
+    id: 'bench',
+    recovered: false,
+    rooms: new Set<string>(),
+    on(event: string, listener: Listener) {
+      listeners.set(event, listener);
+      return socket;
+    },
+    use() {
+      return socket;
+    },
+    join() {},
+  };
+  for (const onConnection of io.of('/').listeners('connection')) (onConnection as Listener)(socket);
+  io.close();
+  const listener = listeners.get('echo');
+  if (!listener) throw new Error('no echo listener was bound');
+  return { listener, socket };
+}
+
+function nsPerCall({ listener, socket }: ReturnType<typeof echoListener>, calls: number): number {
+  const payload = { text: 'hello, micro-socket', n: 42 };
+  let answers = 0;
+  const ack = () => {
+    answers++;
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) listener.call(socket, payload, ack);
+  const ns = ((performance.now() - t0) * 1e6) / calls;
+  if (answers !== calls) throw new Error(`${answers} of ${calls} acks answered`);
+  return ns;
+}
+
+serve(
+  {
+    measure: (p: { rounds: number; calls: number }) => {
+      const counters: Counters = { events: 0 };
+      const raw = echoListener((io) => bindRaw(io, counters));
+      const binding = echoListener((io) => {
+        bindHandlers(io, [new BenchHandlers(counters)]);
+      });
+      const rawNs: number[] = [];
+      const bindingNs: number[] = [];
+      for (let round = 0; round < p.rounds; round++) {
+        // A B, B A, … like everything else.
+        if (round % 2 === 0) {
+          rawNs.push(nsPerCall(raw, p.calls));
+          bindingNs.push(nsPerCall(binding, p.calls));
+        } else {
+          bindingNs.push(nsPerCall(binding, p.calls));
+          rawNs.push(nsPerCall(raw, p.calls));
+        }
+      }
+      // The first round pair is the JIT's warm-up.
+      return { raw: rawNs.slice(2), binding: bindingNs.slice(2), rawMedian: median(rawNs.slice(2)) };
+    },
+  },
+  () => true,
+);
