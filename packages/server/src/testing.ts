@@ -1,6 +1,6 @@
 // Helpers for this package's tests: a real SocketServer on port 0 and a logger that remembers.
 import type { EventEmitter } from 'node:events';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
 import { type Resources, waitFor } from '../../../testing';
@@ -112,6 +112,33 @@ export async function heapAfterGc(): Promise<number> {
     last = used;
   }
   return last;
+}
+
+/**
+ * The heap without V8's compiled code, after GC: the self sizes of every node of a heap snapshot
+ * except those of type `code` (machine code, bytecode, deopt data, feedback), which grow as V8
+ * optimises hot paths and would hide or fake a leak of real objects.
+ */
+export async function objectHeapAfterGc(): Promise<number> {
+  await heapAfterGc();
+  let json = '';
+  for await (const chunk of getHeapSnapshot()) json += chunk;
+  const snapshot = JSON.parse(json) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+  };
+  const {
+    node_fields: fields,
+    node_types: [types],
+  } = snapshot.snapshot.meta;
+  const stride = fields.length;
+  const typeAt = fields.indexOf('type');
+  const sizeAt = fields.indexOf('self_size');
+  const code = types.indexOf('code');
+  const nodes = snapshot.nodes;
+  let total = 0;
+  for (let i = 0; i < nodes.length; i += stride) if (nodes[i + typeAt] !== code) total += nodes[i + sizeAt]!;
+  return total;
 }
 
 export const MB = 1024 * 1024;
