@@ -4,7 +4,7 @@
 // worker 2. All clusters run at once and take turns.
 import type { ClusterCpu } from './bus-cluster.js';
 import type { BusResult } from './client.js';
-import { config, importOptional } from './config.js';
+import { config, importOptional, timeForConfirmation } from './config.js';
 import type { Child, Fleet } from './proc.js';
 import type { Report } from './report.js';
 import { alternate, Samples } from './rounds.js';
@@ -177,7 +177,9 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
         [adapter, bus],
       );
       let ratios = samples.ratios('bus:rate', bus, adapter);
-      if (median(ratios) < 1 && config.confirmRounds > 0) {
+      if (median(ratios) < 1 && config.confirmRounds > 0 && !timeForConfirmation())
+        console.log(`  ${label}: missed, but no time left in the 5-minute budget for confirmation rounds`);
+      if (median(ratios) < 1 && config.confirmRounds > 0 && timeForConfirmation()) {
         console.log(
           `  ${label}: median deliveries/s ratio ${median(ratios).toFixed(3)} < 1; ${config.confirmRounds} more rounds of ${bus} and ${adapter} alone`,
         );

@@ -27,6 +27,14 @@ export const config = {
   only: new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)),
 };
 
+/**
+ * Whether there is time for confirmation rounds: `pnpm bench` must stay under 5 minutes, so none
+ * start after BENCH_CONFIRM_UNTIL_S (190) seconds of the run.
+ */
+export function timeForConfirmation(): boolean {
+  return process.uptime() < num('BENCH_CONFIRM_UNTIL_S', 190);
+}
+
 export function enabled(section: string): boolean {
   return config.only.size === 0 || config.only.has(section);
 }
