@@ -239,8 +239,8 @@ export class SocketServer {
   /**
    * Shuts down gracefully, within `timeout` ms in all:
    * 1. refuses new connections (engine.io handshakes get HTTP 403, a new namespace on an open
-   *    connection `connect_error` `ERR_SHUTTING_DOWN`) and new events (their ack gets
-   *    `{ error: { code: 'ERR_SHUTTING_DOWN' } }`);
+   *    connection `connect_error` `ERR_SHUTTING_DOWN`) and new events (an ack gets
+   *    `{ error: { code: 'ERR_SHUTTING_DOWN' } }`, an event without one is ignored);
    * 2. waits for the running handlers to finish and answer their acks;
    * 3. disconnects every client (reason `'io server disconnect'` on the client, DISCONNECT
    *    handlers run with `'server namespace disconnect'`) and closes each connection once what
@@ -249,6 +249,14 @@ export class SocketServer {
    *
    * Whatever still runs at the deadline is cut off. Safe to call more than once: every call gets
    * the same promise.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', async () => {
+   *   await server.close({ timeout: 4_000 });
+   *   process.exit(0);
+   * });
+   * ```
    */
   close(options: CloseOptions = {}): Promise<void> {
     const io = this.#io;
