@@ -11,30 +11,43 @@ import { fmtMedian, fmtRatio, fmtSummary, median, summarize } from './stats.js';
 /** The dispatch target: server CPU per event at most this many times raw socket.io's. */
 const CPU_TARGET = 1.05;
 
-type Ready = { port: number };
+type Ready = { port: number; ports?: Record<string, number> };
 
 interface Variant {
   name: string;
   server: Child<Ready>;
+  port: number;
 }
 
+/** The raw, binding and socketserver variants share one process; micro, and raw again, own one. */
+const SHARED = ['raw', 'binding', 'socketserver'];
+/** Raw in a process of its own: the baseline of the Micro process, itself alone in its own. */
+const RAW_OWN = 'raw-own';
+
 async function startVariants(fleet: Fleet, report: Report): Promise<Variant[]> {
-  const variants: Variant[] = [];
-  for (const name of ['raw', 'binding', 'socketserver']) {
-    const server = await fleet.start<Ready>('./server.js', {
-      name: `server-${name}`,
-      args: [name, 'bench'],
-      profile: true,
-    });
-    variants.push({ name, server });
-  }
+  const shared = await fleet.start<Ready>('./server.js', {
+    name: 'server-shared',
+    args: [SHARED.join(','), 'bench'],
+    profile: true,
+  });
+  const variants: Variant[] = SHARED.map((name) => ({
+    name,
+    server: shared,
+    port: shared.ready.ports![name]!,
+  }));
   try {
     const server = await fleet.start<Ready>('./micro-server.js', {
       name: 'server-micro',
       timeout: 20_000,
       profile: true,
     });
-    variants.push({ name: 'micro', server });
+    const own = await fleet.start<Ready>('./server.js', {
+      name: 'server-raw',
+      args: ['raw', 'bench'],
+      profile: true,
+    });
+    variants.push({ name: RAW_OWN, server: own, port: own.ready.port });
+    variants.push({ name: 'micro', server, port: server.ready.port });
   } catch (err) {
     const why = String((err as Error).message).split('\n')[0];
     console.log(`note: Micro variant skipped: ${why}`);
@@ -56,7 +69,7 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
   // Fire-and-forget and broadcast compare the dispatch alone: same socket.io options.
   const plain = variants.filter((v) => v.name === 'raw' || v.name === 'binding');
   const client = await fleet.start('./client.js', { name: 'clients' });
-  const url = (v: Variant) => `http://127.0.0.1:${v.server.ready.port}`;
+  const url = (v: Variant) => `http://127.0.0.1:${v.port}`;
   for (const v of variants) {
     await client.request('connect', { set: `${v.name}-1`, url: url(v), count: 1 });
     await client.request('connect', { set: `${v.name}-50`, url: url(v), count: 50, join: true });
@@ -88,9 +101,10 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
     samples.add(`${key}:cpu`, v.name, cpu.cpuUs / cpu.events);
     samples.add(`${key}:rate`, v.name, (result.events / result.elapsedMs) * 1000);
   };
-  const raw = variants.find((v) => v.name === 'raw')!;
+  /** The baseline of a variant: raw in the same process, or, for Micro's process, raw in its own. */
+  const baseOf = (v: Variant) => variants.find((x) => x.name === (v.name === 'micro' ? RAW_OWN : 'raw'))!;
   /**
-   * The CPU-per-event target of `v` against raw. When the median of the paired ratios misses,
+   * The CPU-per-event target of `v` against its raw baseline. When the median of the paired ratios misses,
    * `config.confirmRounds` more rounds of the two alone (A B, B A, …) tell a cost from a noisy
    * neighbour, and the verdict is on all pairs.
    */
@@ -100,27 +114,52 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
     v: Variant,
     measure: (v: Variant, key: string) => Promise<void>,
   ) => {
-    let ratios = samples.ratios(`${key}:cpu`, v.name, 'raw');
+    const base = baseOf(v);
+    let ratios = samples.ratios(`${key}:cpu`, v.name, base.name);
     if (median(ratios) > CPU_TARGET && config.confirmRounds > 0 && !timeForConfirmation())
       console.log(`  ${figure}: missed, but no time left in the 5-minute budget for confirmation rounds`);
     if (median(ratios) > CPU_TARGET && config.confirmRounds > 0 && timeForConfirmation()) {
       const confirmKey = `${key}:confirm-${v.name}`;
       console.log(
-        `  ${figure}: median ratio ${median(ratios).toFixed(3)} > ${CPU_TARGET}; ${config.confirmRounds} more rounds of raw and ${v.name} alone`,
+        `  ${figure}: median ratio ${median(ratios).toFixed(3)} > ${CPU_TARGET}; ${config.confirmRounds} more rounds of ${base.name} and ${v.name} alone`,
       );
-      await alternate([raw, v], config.confirmRounds, (x) => measure(x, confirmKey));
-      const extra = samples.ratios(`${confirmKey}:cpu`, v.name, 'raw');
+      await alternate([base, v], config.confirmRounds, (x) => measure(x, confirmKey));
+      const extra = samples.ratios(`${confirmKey}:cpu`, v.name, base.name);
       console.log(`  confirmation rounds alone: ${fmtRatio(summarize(extra))}`);
       ratios = [...ratios, ...extra];
     }
     report.ratio(
       figure,
-      `raw ${fmtMedian(samples.get(`${key}:cpu`, 'raw'))} µs`,
+      `${base.name} ${fmtMedian(samples.get(`${key}:cpu`, base.name))} µs`,
       `${fmtMedian(samples.get(`${key}:cpu`, v.name))} µs`,
       ratios,
       CPU_TARGET,
       '<=',
     );
+  };
+  /** The listener of `event` alone, in a process of its own, against the server CPU per event. */
+  const listenerAlone = async (event: 'echo' | 'ff', cpuKey: string, label: string) => {
+    const child = await fleet.start('./overhead.js', { name: 'overhead' });
+    try {
+      const o = await child.request<{ raw: number[]; binding: number[] }>(
+        'measure',
+        { event, rounds: 12, calls: 200_000 },
+        60_000,
+      );
+      const extra = median(o.binding) - median(o.raw);
+      const share = extra / 1000 / median(samples.get(`${cpuKey}:cpu`, 'raw'));
+      console.log(
+        `  the ${label} listener alone, in one process without sockets: raw ${fmtSummary(summarize(o.raw))} ns, binding ${fmtSummary(summarize(o.binding))} ns; the binding adds ${extra.toFixed(0)} ns per event = ${(share * 100).toFixed(1)}% of raw's server CPU per event`,
+      );
+      report.info(
+        `${label} listener alone (in-process), binding`,
+        `raw ${fmtMedian(o.raw, 0)} ns`,
+        `${fmtMedian(o.binding, 0)} ns`,
+        `+${extra.toFixed(0)} ns = ${(share * 100).toFixed(1)}% of raw CPU/event`,
+      );
+    } finally {
+      await fleet.stop(child);
+    }
   };
   const broadcast = async (v: Variant, key?: string) => {
     const { cpu, result } = await measured(v, () =>
@@ -164,52 +203,31 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
         ],
         'raw',
       );
-      const others = new Map(variants.map((v) => [v.name, v]));
-      if (others.has('micro') && others.has('socketserver')) {
-        const own = summarize(samples.ratios(`${key}:cpu`, 'micro', 'socketserver'));
-        console.log(`  micro / socketserver (Micro's own share): ${fmtRatio(own)}`);
-      }
-      if (others.has('socketserver') && others.has('binding')) {
-        const defaults = summarize(samples.ratios(`${key}:cpu`, 'socketserver', 'binding'));
-        console.log(`  socketserver / binding (SocketServer's defaults): ${fmtRatio(defaults)}`);
+      if (variants.some((v) => v.name === RAW_OWN)) {
+        // The same code in two processes: how far apart process placement alone puts two rounds.
+        const placement = summarize(samples.ratios(`${key}:cpu`, RAW_OWN, 'raw'));
+        console.log(`  ${RAW_OWN} / raw (identical servers, two processes): ${fmtRatio(placement)}`);
+        report.info(
+          `echo ${clients}c noise floor: ${RAW_OWN} vs raw`,
+          'raw (shared process)',
+          `${RAW_OWN} (same code, own process)`,
+          fmtRatio(placement),
+        );
       }
       const figures = (name: string) =>
         `${fmtMedian(samples.get(`${key}:rate`, name), 0)} acks/s, p50 ${fmtMedian(samples.get(`${key}:p50`, name), 3)} / p99 ${fmtMedian(samples.get(`${key}:p99`, name), 3)} ms`;
-      for (const v of variants.filter((x) => x.name !== 'raw')) {
+      for (const v of variants.filter((x) => x.name !== 'raw' && x.name !== RAW_OWN)) {
         await judgeCpu(`echo ${clients}c server CPU/event, ${v.name}`, key, v, (x, k) => echo(x, clients, k));
+        const base = baseOf(v).name;
         report.info(
           `echo ${clients}c acks/s and round trip, ${v.name}`,
-          `raw ${figures('raw')}`,
+          `${base} ${figures(base)}`,
           figures(v.name),
-          fmtRatio(summarize(samples.ratios(`${key}:rate`, v.name, 'raw'))),
+          fmtRatio(summarize(samples.ratios(`${key}:rate`, v.name, base))),
         );
       }
     }
-  }
-
-  if (enabled('echo')) {
-    const child = await fleet.start('./overhead.js', { name: 'overhead' });
-    try {
-      const o = await child.request<{ raw: number[]; binding: number[] }>(
-        'measure',
-        { rounds: 12, calls: 200_000 },
-        60_000,
-      );
-      const extra = median(o.binding) - median(o.raw);
-      const share = extra / 1000 / median(samples.get('echo50:cpu', 'raw'));
-      console.log('\n1b. The echo listener alone, in one process without sockets (ns per event)');
-      console.log(
-        `  raw ${fmtSummary(summarize(o.raw))}, binding ${fmtSummary(summarize(o.binding))}; the binding adds ${extra.toFixed(0)} ns per event = ${(share * 100).toFixed(1)}% of raw's server CPU per event (50 clients)`,
-      );
-      report.info(
-        'echo listener alone (in-process), binding',
-        `raw ${fmtMedian(o.raw, 0)} ns`,
-        `${fmtMedian(o.binding, 0)} ns`,
-        `+${extra.toFixed(0)} ns = ${(share * 100).toFixed(1)}% of raw CPU/event`,
-      );
-    } finally {
-      await fleet.stop(child);
-    }
+    await listenerAlone('echo', 'echo50', 'echo (50 clients)');
   }
 
   if (enabled('fire')) {
@@ -225,6 +243,7 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
     const binding = plain.find((v) => v.name === 'binding');
     if (binding) {
       await judgeCpu('fire-and-forget server CPU/event, binding', 'ff', binding, fire);
+      await listenerAlone('ff', 'ff', 'fire-and-forget');
       report.info(
         'fire-and-forget events/s, binding',
         `raw ${fmtMedian(samples.get('ff:rate', 'raw'), 0)}/s`,

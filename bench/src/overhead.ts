@@ -1,5 +1,5 @@
-// In one process, without sockets: the time the `echo` listener itself takes per event, raw
-// closure vs the binding's shared listener (invokeEvent, the ack wrapper, the method). This is the
+// In one process, without sockets: the time the `echo` (acked) and `ff` listeners themselves take
+// per event, raw closure vs the binding's shared listener (invokeEvent, the ack wrapper, the method). This is the
 // dispatch's own cost, free of the network and of neighbours; section 1 shows it against what
 // socket.io spends around it. Not counted: engine.io-level hooks a binding adds per connection.
 import { createServer } from 'node:http';
@@ -11,8 +11,13 @@ import { median } from './stats.js';
 
 type Listener = (this: unknown, ...args: unknown[]) => void;
 
-/** The `echo` listener a connection would get, captured from a stand-in socket. */
-function echoListener(bind: (io: Server) => void): { listener: Listener; socket: object } {
+interface Bound {
+  listeners: Map<string, Listener>;
+  socket: object;
+}
+
+/** The listeners a connection would get, captured from a stand-in socket. */
+function boundListeners(bind: (io: Server) => void): Bound {
   const io = new Server(createServer());
   bind(io);
   const listeners = new Map<string, Listener>();
@@ -31,30 +36,32 @@ function echoListener(bind: (io: Server) => void): { listener: Listener; socket:
   };
   for (const onConnection of io.of('/').listeners('connection')) (onConnection as Listener)(socket);
   io.close();
-  const listener = listeners.get('echo');
-  if (!listener) throw new Error('no echo listener was bound');
-  return { listener, socket };
+  return { listeners, socket };
 }
 
-function nsPerCall({ listener, socket }: ReturnType<typeof echoListener>, calls: number): number {
+/** ns per call of the `event` listener: with an ack (echo) or without (fire-and-forget). */
+function nsPerCall({ listeners, socket }: Bound, event: 'echo' | 'ff', calls: number): number {
+  const listener = listeners.get(event);
+  if (!listener) throw new Error(`no ${event} listener was bound`);
   const payload = { text: 'hello, micro-socket', n: 42 };
   let answers = 0;
   const ack = () => {
     answers++;
   };
   const t0 = performance.now();
-  for (let i = 0; i < calls; i++) listener.call(socket, payload, ack);
+  if (event === 'echo') for (let i = 0; i < calls; i++) listener.call(socket, payload, ack);
+  else for (let i = 0; i < calls; i++) listener.call(socket, payload);
   const ns = ((performance.now() - t0) * 1e6) / calls;
-  if (answers !== calls) throw new Error(`${answers} of ${calls} acks answered`);
+  if (event === 'echo' && answers !== calls) throw new Error(`${answers} of ${calls} acks answered`);
   return ns;
 }
 
 serve(
   {
-    measure: (p: { rounds: number; calls: number }) => {
+    measure: (p: { event: 'echo' | 'ff'; rounds: number; calls: number }) => {
       const counters: Counters = { events: 0 };
-      const raw = echoListener((io) => bindRaw(io, counters));
-      const binding = echoListener((io) => {
+      const raw = boundListeners((io) => bindRaw(io, counters));
+      const binding = boundListeners((io) => {
         bindHandlers(io, [new BenchHandlers(counters)]);
       });
       const rawNs: number[] = [];
@@ -62,11 +69,11 @@ serve(
       for (let round = 0; round < p.rounds; round++) {
         // A B, B A, … like everything else.
         if (round % 2 === 0) {
-          rawNs.push(nsPerCall(raw, p.calls));
-          bindingNs.push(nsPerCall(binding, p.calls));
+          rawNs.push(nsPerCall(raw, p.event, p.calls));
+          bindingNs.push(nsPerCall(binding, p.event, p.calls));
         } else {
-          bindingNs.push(nsPerCall(binding, p.calls));
-          rawNs.push(nsPerCall(raw, p.calls));
+          bindingNs.push(nsPerCall(binding, p.event, p.calls));
+          rawNs.push(nsPerCall(raw, p.event, p.calls));
         }
       }
       // The first round pair is the JIT's warm-up.
