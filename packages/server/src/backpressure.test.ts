@@ -80,4 +80,24 @@ describe('slow consumers', () => {
       `[slow consumers] no cap: server holds ${mb(held)} for the paused client after ${mb(CHUNK.length * CHUNKS)} broadcast`,
     );
   });
+
+  it('slow consumers: a polling client that stops polling is dropped at maxBufferedBytes too', async () => {
+    const { server, url, logger } = await startSocketServer(resources, [], { maxBufferedBytes: MB });
+    const base = `${url}/socket.io/?EIO=4&transport=polling`;
+    const { sid } = JSON.parse((await (await fetch(base)).text()).slice(1)) as { sid: string };
+    const session = `${base}&sid=${sid}`;
+    await (await fetch(session, { method: 'POST', body: '40' })).text();
+    expect(await (await fetch(session)).text()).toMatch(/^40/); // the CONNECT answer; no more polls
+    let sent = 0;
+    while (server.io.engine.clientsCount === 1 && sent < 100) {
+      server.io.emit('data', CHUNK);
+      sent++;
+    }
+    expect(server.io.engine.clientsCount).toBe(0);
+    expect(sent).toBe(Math.floor(MB / (CHUNK.length + 13)) + 1); // '42["data","…"]' per chunk
+    expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes(`client ${sid}`))).toBe(true);
+    console.log(
+      `[slow consumers] polling client that stopped polling: dropped after ${sent} chunks of 32 KB (cap 1 MB)`,
+    );
+  });
 });
