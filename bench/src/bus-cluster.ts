@@ -9,7 +9,12 @@ import { importOptional } from './config.js';
 import { ROOM } from './handlers.js';
 import { serve } from './proc.js';
 
-const [variant = 'ipc', prefix = 'micro-socket-bench:'] = process.argv.slice(2);
+const PUBLISH = '@pestras/micro-socket-publish';
+const [variantArg = 'ipc', prefix = 'micro-socket-bench:'] = process.argv.slice(2);
+// `ipc+fix`, `redis+fix`: the bus from the build named by BENCH_MODULE_OVERRIDE's
+// `@pestras/micro-socket-publish+fix=<file>`, to measure a proposed fix beside the current one.
+const variant = variantArg.replace(/\+fix$/, '');
+const PUBLISH_MODULE = variantArg.endsWith('+fix') ? `${PUBLISH}+fix` : PUBLISH;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = 2;
 const commands: Record<string, (params: any) => unknown> = {};
@@ -48,7 +53,7 @@ async function worker(): Promise<void> {
       io.to(ROOM).emit('m', stamp);
     };
   } else {
-    const bus: Record<string, any> = await importOptional('@pestras/micro-socket-publish');
+    const bus: Record<string, any> = await importOptional(PUBLISH_MODULE);
     const transport = variant === 'ipc' ? bus.ipcTransport() : bus.redisTransport({ url: REDIS_URL, prefix });
     const publishBus = new bus.PublishBus(io, { transport });
     await publishBus.ready();
@@ -118,7 +123,7 @@ async function primary(): Promise<{ ports: number[] }> {
     const { setupPrimary } = await import('@socket.io/cluster-adapter');
     setupPrimary();
   } else if (variant === 'ipc') {
-    const bus: Record<string, any> = await importOptional('@pestras/micro-socket-publish');
+    const bus: Record<string, any> = await importOptional(PUBLISH_MODULE);
     bus.attachPublishRelay(cluster);
   }
   const ports = new Map<number, number>();

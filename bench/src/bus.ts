@@ -76,6 +76,10 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
     skip('Redis bus', '@pestras/micro-socket-publish does not export redisTransport yet');
   else variants.push('redis', 'redis-adapter');
   if (!noRedis && !variants.includes('redis')) variants.push('redis-adapter');
+  // A proposed fix measured beside the current build (see importOptional).
+  if ((process.env.BENCH_MODULE_OVERRIDE ?? '').includes('@pestras/micro-socket-publish+fix=')) {
+    for (const bus of ['ipc', 'redis']) if (variants.includes(bus)) variants.push(`${bus}+fix`);
+  }
   if (!variants.length) return;
 
   const prefix = `micro-socket-bench:${process.pid}:${Date.now()}:`;
@@ -88,7 +92,8 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
     for (const v of variants) {
       const child = await fleet.start<{ ports: number[] }>('./bus-cluster.js', {
         name: `cluster-${v}`,
-        args: [v, prefix],
+        // A prefix per variant: two buses on one channel would deliver each other's messages.
+        args: [v, `${prefix}${v}:`],
         profile: true,
       });
       clusters.set(v, child);
@@ -156,6 +161,8 @@ export async function runBus(fleet: Fleet, report: Report): Promise<void> {
     const pairs: Array<[string, string, string]> = [
       ['ipc', 'cluster-adapter', 'IPC bus'],
       ['redis', 'redis-adapter', 'Redis bus'],
+      ['ipc+fix', 'cluster-adapter', 'IPC bus + proposed fix'],
+      ['redis+fix', 'redis-adapter', 'Redis bus + proposed fix'],
     ];
     for (const [bus, adapter, label] of pairs) {
       if (!variants.includes(bus) || !variants.includes(adapter)) continue;
