@@ -1,9 +1,9 @@
 // Test support for this package's tests; not exported by the package.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -20,23 +20,18 @@ export function bundleFixture(entry: string, name: string): string {
   const outDir = `${packageDir}node_modules/.fixtures`;
   mkdirSync(outDir, { recursive: true });
   const outfile = `${outDir}/${name}-${process.pid}.mjs`;
-  const result = spawnSync(
-    `${packageDir}../../node_modules/.bin/esbuild`,
-    [
-      fileURLToPath(new URL(entry, import.meta.url)),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--packages=external',
-      `--alias:@pestras/micro-socket-core=${packageDir}../core/src/index.ts`,
-      `--outfile=${outfile}`,
-      '--log-level=error',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0)
-    throw new Error(`bundling ${entry} failed:\n${result.stderr}${result.error ?? ''}`);
+  // esbuild is a devDependency of this package: a clean `pnpm install --frozen-lockfile` has it.
+  buildSync({
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    alias: { '@pestras/micro-socket-core': `${packageDir}../core/src/index.ts` },
+    outfile,
+    logLevel: 'error',
+  });
   return outfile;
 }
 
