@@ -11,11 +11,11 @@ const num = (name: string, fallback: number) => {
 export const config = {
   quick,
   /** Rounds per variant for the echo, fire-and-forget and broadcast figures. */
-  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 10),
+  dispatchRounds: num('BENCH_ROUNDS', quick ? 2 : 14),
   /** Extra rounds of raw and one variant alone when a CPU target is missed (0: none). */
   confirmRounds: process.env.BENCH_CONFIRM_ROUNDS ? Number(process.env.BENCH_CONFIRM_ROUNDS) : quick ? 0 : 10,
   /** Length of one measured window, ms. */
-  windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 500),
+  windowMs: num('BENCH_WINDOW_MS', quick ? 300 : 350),
   /** Idle connections in the memory section. */
   connections: num('BENCH_CONNECTIONS', quick ? 500 : 5_000),
   memoryRounds: num('BENCH_MEMORY_ROUNDS', 2),
