@@ -2,6 +2,7 @@
 // per event, raw closure vs the binding's shared listener (invokeEvent, the ack wrapper, the method). This is the
 // dispatch's own cost, free of the network and of neighbours; section 1 shows it against what
 // socket.io spends around it. Not counted: engine.io-level hooks a binding adds per connection.
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { bindHandlers } from '@pestras/micro-socket-server';
 import { Server } from 'socket.io';
@@ -56,8 +57,49 @@ function nsPerCall({ listeners, socket }: Bound, event: 'echo' | 'ff', calls: nu
   return ns;
 }
 
+/**
+ * engine.io emits `packetCreate` for every outgoing packet whether or not anyone listens; the
+ * binding listens (its slow-consumer cap). ns per packet: with the binding's listener on a stand-in
+ * engine connection, and with none (raw).
+ */
+function packetHookNs(rounds: number, calls: number): { raw: number[]; binding: number[] } {
+  const io = new Server(createServer());
+  bindHandlers(io, []);
+  const hooks = io.engine.listeners('connection').filter((l) => l.name !== 'bound onconnection');
+  io.close();
+  if (hooks.length === 0) throw new Error('the binding added no engine.io connection hook to measure');
+  const conn = (hooked: boolean) => {
+    const c = Object.assign(new EventEmitter(), {
+      id: 'bench',
+      transport: { socket: { bufferedAmount: 0 } },
+    });
+    if (hooked) for (const hook of hooks) (hook as (c: unknown) => void)(c);
+    if (hooked && c.listenerCount('packetCreate') === 0) throw new Error('no packetCreate listener');
+    return c;
+  };
+  const packet = { type: 'message', data: '3["ack",{"text":"hello, micro-socket","n":42}]' };
+  const time = (c: EventEmitter) => {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) {
+      c.emit('packetCreate', packet);
+      if ((i & 15) === 15) c.emit('flush');
+    }
+    return ((performance.now() - t0) * 1e6) / calls;
+  };
+  const raw: number[] = [];
+  const binding: number[] = [];
+  const plain = conn(false);
+  const hooked = conn(true);
+  for (let round = 0; round < rounds; round++) {
+    raw.push(time(plain));
+    binding.push(time(hooked));
+  }
+  return { raw: raw.slice(2), binding: binding.slice(2) };
+}
+
 serve(
   {
+    packetHook: (p: { rounds: number; calls: number }) => packetHookNs(p.rounds, p.calls),
     measure: (p: { event: 'echo' | 'ff'; rounds: number; calls: number }) => {
       const counters: Counters = { events: 0 };
       const raw = boundListeners((io) => bindRaw(io, counters));
