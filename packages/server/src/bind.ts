@@ -3,7 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { DEFAULT_MAX_BUFFERED_BYTES, dropSlowConsumers } from './backpressure';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
-import { type BindContext, invokeEvent, invokeHook } from './invoke';
+import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
 import { type Logger, safeLogger } from './logger';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
 
@@ -64,7 +64,7 @@ function bindNamespace(
   const inFlight = ctx.inFlight;
   // Another namespace of an already open connection is a new connection too.
   nsp.use((_socket, next) => {
-    if (inFlight.draining) next(new SocketError('ERR_SHUTTING_DOWN', 'The server is shutting down'));
+    if (inFlight.draining) next(new SocketError(SHUTTING_DOWN.error.code, SHUTTING_DOWN.error.message));
     else next();
   });
   for (const ref of plan.middlewares) nsp.use(namespaceMiddleware(ctx, ref, target));

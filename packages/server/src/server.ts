@@ -5,6 +5,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
+import { SHUTTING_DOWN } from './invoke';
 import type { Logger } from './logger';
 
 /**
@@ -295,7 +296,7 @@ function refuseHandshakesWhileDraining(io: Server, inFlight: InFlightHandlers): 
   const opts = io.engine.opts;
   const allow = opts.allowRequest;
   opts.allowRequest = (req, callback) => {
-    if (inFlight.draining) callback('The server is shutting down', false);
+    if (inFlight.draining) callback(SHUTTING_DOWN.error.message, false);
     else if (allow) allow(req, callback);
     else callback(null, true);
   };
