@@ -45,6 +45,8 @@ describe('SocketServer', () => {
     const url = `http://127.0.0.1:${server.port}`;
     const socket = await connected(client(resources, url));
     expect(await request(socket, 'echo', 'hi')).toBe('hi');
+    const outside = await fetch(`${url}/not-socket-io`);
+    expect(outside.status).toBe(404);
     const gone = nextEvent(socket, 'disconnect');
     await server.close();
     await gone;

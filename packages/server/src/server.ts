@@ -1,4 +1,9 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
@@ -278,7 +283,8 @@ export class SocketServer {
   }
 
   #resolveHttpServer(): HttpServerLike {
-    if (this.#source === undefined) return createServer();
+    // engine.io passes requests outside its path to the server's own listeners; without one they hang.
+    if (this.#source === undefined) return createServer(answerNotFound);
     const server = typeof this.#source === 'function' ? this.#source() : this.#source;
     if (!server || typeof (server as HttpServerLike).listeners !== 'function') {
       throw new SocketError(
@@ -327,6 +333,10 @@ function disconnectAll(io: Server, timeout: number): Promise<void> {
     timer = setTimeout(resolve, timeout);
   });
   return Promise.race([closed, expired]).then(() => clearTimeout(timer));
+}
+
+function answerNotFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found');
 }
 
 function listen(http: HttpServerLike, port: number, host: string): Promise<void> {
