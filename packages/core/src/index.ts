@@ -13,6 +13,7 @@ export {
   USESOCKET,
 } from './decorators';
 export { DecoratorError, type DecoratorErrorCode } from './errors';
+export { type Logger, safeLogger } from './logger';
 export {
   getHandlerMetadata,
   getOwnHandlerMetadata,

@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import type { Namespace, Server } from 'socket.io';
 import { adapterTransport, linksServers } from './adapter';
 import { decodeEnvelope, encodeEnvelope } from './codec';
 import { PublishError } from './errors';
 import { ipcTransport } from './ipc';
-import { type Logger, safeLogger } from './logger';
 import { type NormalizedMessage, normalizeMessage, type SocketIOPublishMessage } from './message';
 import { localTransport, type PublishTransport } from './transport';
 

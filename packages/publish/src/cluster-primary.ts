@@ -1,9 +1,9 @@
 import nodeCluster, { type ClusterSettings, type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import { PublishError } from './errors';
 import { attachPublishRelay } from './ipc';
-import { type Logger, safeLogger } from './logger';
 import { StickyRequestReader, type StickyRoute } from './sticky-request';
 import {
   isStickyMessage,

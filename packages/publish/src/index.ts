@@ -1,3 +1,4 @@
+export type { Logger } from '@pestras/micro-socket-core';
 export { adapterTransport } from './adapter';
 export { defaultTransport, PublishBus, type PublishBusOptions, type PublishOptions } from './bus';
 export {
@@ -8,7 +9,6 @@ export {
 } from './cluster-primary';
 export { PublishError, type PublishErrorCode } from './errors';
 export { attachPublishRelay, type ClusterLike, type IpcChannel, ipcTransport } from './ipc';
-export type { Logger } from './logger';
 export { MemoryHub } from './memory';
 export type { SocketIOPublishMessage } from './message';
 export {

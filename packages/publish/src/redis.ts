@@ -1,5 +1,5 @@
+import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import { PublishError } from './errors';
-import { type Logger, safeLogger } from './logger';
 import type { PayloadHandler, PublishTransport } from './transport';
 
 /**

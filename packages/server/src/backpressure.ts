@@ -1,5 +1,5 @@
+import type { Logger } from '@pestras/micro-socket-core';
 import type { Server } from 'socket.io';
-import type { Logger } from './logger';
 
 /**
  * How many bytes of output a client may leave unread before it is dropped: 8 MiB.

@@ -1,10 +1,15 @@
-import { createHandlerPlan, type HandlerPlan, type NamespacePlan } from '@pestras/micro-socket-core';
+import {
+  createHandlerPlan,
+  type HandlerPlan,
+  type Logger,
+  type NamespacePlan,
+  safeLogger,
+} from '@pestras/micro-socket-core';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { DEFAULT_MAX_BUFFERED_BYTES, dropSlowConsumers } from './backpressure';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
-import { type Logger, safeLogger } from './logger';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
 
 /**

@@ -1,10 +1,10 @@
+import type { Logger } from '@pestras/micro-socket-core';
 import { EVENT, USESOCKET } from '@pestras/micro-socket-core';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { client, connected, Resources, request, waitFor } from '../../../testing';
 import { SocketError } from './errors';
-import type { Logger } from './logger';
 import {
   heapAfterGc,
   mb,

@@ -1,8 +1,8 @@
+export type { Logger } from '@pestras/micro-socket-core';
 export { DEFAULT_MAX_BUFFERED_BYTES } from './backpressure';
 export { type BindOptions, bindHandlers, DEFAULT_MIDDLEWARE_TIMEOUT } from './bind';
 export { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
 export { InFlightHandlers } from './inflight';
-export type { Logger } from './logger';
 export {
   type CloseOptions,
   DEFAULT_CLOSE_TIMEOUT,

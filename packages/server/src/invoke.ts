@@ -1,7 +1,6 @@
-import type { HandlerRef } from '@pestras/micro-socket-core';
+import type { HandlerRef, Logger } from '@pestras/micro-socket-core';
 import { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
 import type { InFlightHandlers } from './inflight';
-import type { Logger } from './logger';
 
 /** What every bound handler needs besides its arguments. */
 export interface BindContext {

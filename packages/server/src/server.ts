@@ -6,12 +6,12 @@ import {
 } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@pestras/micro-socket-core';
 import { Server, type ServerOptions } from 'socket.io';
 import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { SHUTTING_DOWN } from './invoke';
-import type { Logger } from './logger';
 
 /**
  * The options of a {@link SocketServer} (and of the seed's `MicroSocket`).

@@ -2,9 +2,9 @@
 import type { EventEmitter } from 'node:events';
 import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Logger } from '@pestras/micro-socket-core';
 import { WebSocket } from 'ws';
 import { type Resources, waitFor } from '../../../testing';
-import type { Logger } from './logger';
 import { type SocketIOOptions, SocketServer } from './server';
 
 export interface MemoryLogger extends Logger {

@@ -1,12 +1,12 @@
 /**
- * Where the bus reports dropped messages and transport trouble. Structurally the same as the
- * `Logger` of `@pestras/micro-socket-server`, so `console`, `Micro.logger` or one logger object
- * serves both packages.
+ * Where micro-socket's packages report failures: handler errors (server), dropped messages and
+ * transport trouble (publish). `console` fits, and so does `Micro.logger` adapted by the plugin;
+ * one logger object serves every package.
  *
  * @example
  * ```ts
- * const logger: Logger = { error: console.error, warn: console.warn };
- * const bus = new PublishBus(io, { logger });
+ * const logger: Logger = { error: (msg, ...meta) => myLog.error(msg, ...meta), warn: console.warn };
+ * bindHandlers(io, [new Chat()], { logger });
  * ```
  */
 export interface Logger {
@@ -17,8 +17,15 @@ export interface Logger {
 }
 
 /**
- * A logger whose calls never throw, whatever the user passed; `console` when none. (The same
- * as the server package's: this package must not depend on the server.)
+ * A logger whose calls never throw, whatever the user passed; `console` when none, and `warn`
+ * falls back to `error` when missing.
+ *
+ * @example
+ * ```ts
+ * const log = safeLogger({ error: console.error });
+ * log.debug('ignored: no debug method given');
+ * log.warn('goes to console.error');
+ * ```
  */
 export function safeLogger(logger: Partial<Logger> | undefined): Required<Logger> {
   const base = logger ?? console;
@@ -29,7 +36,7 @@ export function safeLogger(logger: Partial<Logger> | undefined): Required<Logger
       try {
         fn?.call(base, message, ...meta);
       } catch {
-        // A broken logger must not turn a dropped message into a crash.
+        // A broken logger must not turn a handled failure into a crash.
       }
     };
   return { error: call('error'), warn: call('warn', 'error'), info: call('info'), debug: call('debug') };
