@@ -208,6 +208,32 @@ describe('PublishBus on the receiving side', () => {
     expect(b.count('once')).toBe(1);
   });
 
+  test('remembers the last 10,000 ids: a recent repeat is refused, the oldest is forgotten', async () => {
+    let handler: ((payload: string) => void) | undefined;
+    const repeating: PublishTransport = {
+      name: 'repeating',
+      publish: () => {},
+      subscribe: (h) => {
+        handler = h;
+      },
+      close() {},
+    };
+    const B = await startBusServer(resources, { transport: repeating });
+    const b = await member(resources, B);
+    const payload = (id: string, event: string, namespace?: string) =>
+      JSON.stringify({ p: PROTOCOL, v: 1, id, origin: 'x', m: { event, data: [], namespace } });
+    handler?.(payload('first', 'first'));
+    // 9,999 more ids fill the memory; the namespace has no server here, so nothing is delivered.
+    for (let i = 1; i < 10_000; i++) handler?.(payload(`filler-${i}`, 'filler', '/nobody'));
+    handler?.(payload('recent', 'recent'));
+    handler?.(payload('recent', 'recent'));
+    handler?.(payload('first', 'first'));
+    handler?.(payload('fence', 'fence'));
+    await waitFor('the fence', () => b.count('fence') === 1);
+    expect(b.count('recent')).toBe(1);
+    expect(b.count('first')).toBe(2);
+  });
+
   test('a bus ignores its own messages coming back from the transport', async () => {
     let handler: ((payload: string) => void) | undefined;
     const echoing: PublishTransport = {

@@ -85,6 +85,9 @@ export class PublishBus {
   readonly #io: Server<any, any, any, any>;
   readonly #logger: Required<Logger>;
   readonly #seen = new Set<string>();
+  /** The ids in `#seen`, oldest first from `#nextSlot`: evicting one costs O(1). */
+  readonly #recent: (string | undefined)[] = new Array(REMEMBERED_IDS);
+  #nextSlot = 0;
   readonly #subscribed: Promise<void>;
   #closing: Promise<void> | undefined;
 
@@ -219,11 +222,13 @@ export class PublishBus {
       return;
     }
     if (envelope.origin === this.id || this.#seen.has(envelope.id)) return;
+    // A ring of the last REMEMBERED_IDS ids: `#seen.values().next()` would walk over every
+    // entry deleted since V8 last compacted the Set, thousands per message once it is full.
+    const evicted = this.#recent[this.#nextSlot];
+    if (evicted !== undefined) this.#seen.delete(evicted);
+    this.#recent[this.#nextSlot] = envelope.id;
+    this.#nextSlot = (this.#nextSlot + 1) % REMEMBERED_IDS;
     this.#seen.add(envelope.id);
-    if (this.#seen.size > REMEMBERED_IDS) {
-      const oldest = this.#seen.values().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
     this.#deliverSafely(envelope.message);
   }
 
