@@ -144,6 +144,20 @@ describe('PublishBus refuses bad messages at publish', () => {
   });
 });
 
+/** A transport whose inbound side the test drives: `deliver` hands the bus a raw payload. */
+function inboundTransport(): { transport: PublishTransport; deliver: (payload: string) => void } {
+  let handler: ((payload: string) => void) | undefined;
+  const transport: PublishTransport = {
+    name: 'inbound',
+    publish: () => {},
+    subscribe: (h) => {
+      handler = h;
+    },
+    close() {},
+  };
+  return { transport, deliver: (payload) => handler?.(payload) };
+}
+
 describe('PublishBus on the receiving side', () => {
   const resources = new Resources();
   afterEach(() => resources.stopAll());
@@ -183,16 +197,8 @@ describe('PublishBus on the receiving side', () => {
   });
 
   test('a message with a known id is delivered once, even if the transport repeats it', async () => {
-    let handler: ((payload: string) => void) | undefined;
-    const repeating: PublishTransport = {
-      name: 'repeating',
-      publish: () => {},
-      subscribe: (h) => {
-        handler = h;
-      },
-      close() {},
-    };
-    const B = await startBusServer(resources, { transport: repeating });
+    const { transport, deliver } = inboundTransport();
+    const B = await startBusServer(resources, { transport });
     const b = await member(resources, B);
     const payload = JSON.stringify({
       p: PROTOCOL,
@@ -201,34 +207,26 @@ describe('PublishBus on the receiving side', () => {
       origin: 'x',
       m: { event: 'once', data: [] },
     });
-    handler?.(payload);
-    handler?.(payload);
-    handler?.(JSON.stringify({ p: PROTOCOL, v: 1, id: 'next', origin: 'x', m: { event: 'next', data: [] } }));
+    deliver(payload);
+    deliver(payload);
+    deliver(JSON.stringify({ p: PROTOCOL, v: 1, id: 'next', origin: 'x', m: { event: 'next', data: [] } }));
     await waitFor('the next message', () => b.count('next') === 1);
     expect(b.count('once')).toBe(1);
   });
 
   test('remembers the last 10,000 ids: a recent repeat is refused, the oldest is forgotten', async () => {
-    let handler: ((payload: string) => void) | undefined;
-    const repeating: PublishTransport = {
-      name: 'repeating',
-      publish: () => {},
-      subscribe: (h) => {
-        handler = h;
-      },
-      close() {},
-    };
-    const B = await startBusServer(resources, { transport: repeating });
+    const { transport, deliver } = inboundTransport();
+    const B = await startBusServer(resources, { transport });
     const b = await member(resources, B);
     const payload = (id: string, event: string, namespace?: string) =>
       JSON.stringify({ p: PROTOCOL, v: 1, id, origin: 'x', m: { event, data: [], namespace } });
-    handler?.(payload('first', 'first'));
+    deliver(payload('first', 'first'));
     // 9,999 more ids fill the memory; the namespace has no server here, so nothing is delivered.
-    for (let i = 1; i < 10_000; i++) handler?.(payload(`filler-${i}`, 'filler', '/nobody'));
-    handler?.(payload('recent', 'recent'));
-    handler?.(payload('recent', 'recent'));
-    handler?.(payload('first', 'first'));
-    handler?.(payload('fence', 'fence'));
+    for (let i = 1; i < 10_000; i++) deliver(payload(`filler-${i}`, 'filler', '/nobody'));
+    deliver(payload('recent', 'recent'));
+    deliver(payload('recent', 'recent'));
+    deliver(payload('first', 'first'));
+    deliver(payload('fence', 'fence'));
     await waitFor('the fence', () => b.count('fence') === 1);
     expect(b.count('recent')).toBe(1);
     expect(b.count('first')).toBe(2);
