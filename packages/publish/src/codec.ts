@@ -32,27 +32,39 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function encodeValue(value: unknown, path: string, ancestors: object[]): Encoded {
+// Where a value sits in `data`, as keys; formatted only for an error message, so encoding a
+// payload builds no path string per value.
+type Keys = Array<string | number>;
+
+function pathOf(keys: Keys): string {
+  let path = 'data';
+  for (const key of keys) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  return path;
+}
+
+// On a throw the key stack is left as it was at the bad value: the encoding is abandoned anyway.
+function encodeValue(value: unknown, keys: Keys, ancestors: object[]): Encoded {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw unserializable(path, `the number ${value}`);
+      if (!Number.isFinite(value)) throw unserializable(pathOf(keys), `the number ${value}`);
       return value;
     case 'undefined':
       return { $: 'undef' };
     case 'bigint':
-      throw unserializable(path, 'a BigInt');
+      throw unserializable(pathOf(keys), 'a BigInt');
     case 'function':
-      throw unserializable(path, 'a function');
+      throw unserializable(pathOf(keys), 'a function');
     case 'symbol':
-      throw unserializable(path, 'a symbol');
+      throw unserializable(pathOf(keys), 'a symbol');
   }
   if (value === null) return null;
   const object = value as object;
-  if (ancestors.includes(object)) throw unserializable(path, 'a circular reference');
-  if (ancestors.length >= MAX_DEPTH) throw unserializable(path, `nested deeper than ${MAX_DEPTH} levels`);
+  if (ancestors.includes(object)) throw unserializable(pathOf(keys), 'a circular reference');
+  if (ancestors.length >= MAX_DEPTH)
+    throw unserializable(pathOf(keys), `nested deeper than ${MAX_DEPTH} levels`);
   if (Buffer.isBuffer(object)) return { $: 'buf', v: object.toString('base64') };
   // Any other view (Uint8Array, Float32Array, DataView...) goes out as its bytes, as socket.io sends it.
   if (ArrayBuffer.isView(object)) {
@@ -63,24 +75,31 @@ function encodeValue(value: unknown, path: string, ancestors: object[]): Encoded
   }
   if (object instanceof ArrayBuffer) return { $: 'ab', v: Buffer.from(object).toString('base64') };
   if (object instanceof Date) {
-    if (Number.isNaN(object.getTime())) throw unserializable(path, 'an invalid Date');
+    if (Number.isNaN(object.getTime())) throw unserializable(pathOf(keys), 'an invalid Date');
     return { $: 'date', v: object.toISOString() };
   }
   ancestors.push(object);
   try {
     if (Array.isArray(object)) {
-      return Array.from(object, (item, index) => encodeValue(item, `${path}[${index}]`, ancestors));
+      return Array.from(object, (item, index) => {
+        keys.push(index);
+        const encoded = encodeValue(item, keys, ancestors);
+        keys.pop();
+        return encoded;
+      });
     }
     // What socket.io itself would send for an object with toJSON (an ObjectId, a Decimal...).
     const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return encodeValue(toJSON.call(object, ''), path, ancestors);
+    if (typeof toJSON === 'function') return encodeValue(toJSON.call(object, ''), keys, ancestors);
     if (!isPlainObject(object)) {
       const name = (object as { constructor?: { name?: string } }).constructor?.name || 'a class';
-      throw unserializable(path, `an instance of ${name}`);
+      throw unserializable(pathOf(keys), `an instance of ${name}`);
     }
     const out: { [key: string]: Encoded } = {};
     for (const key of Object.keys(object)) {
-      define(out, key, encodeValue((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors));
+      keys.push(key);
+      define(out, key, encodeValue((object as Record<string, unknown>)[key], keys, ancestors));
+      keys.pop();
     }
     return Object.hasOwn(out, '$') ? { $: 'obj', v: out } : out;
   } finally {
@@ -143,7 +162,7 @@ function decodeTagged(fields: Record<string, unknown>, depth: number): unknown {
  * Throws a {@link PublishError} (`ERR_INVALID_MESSAGE` or `ERR_UNSERIALIZABLE`) for bad input.
  */
 export function encodeEnvelope(id: string, origin: string, message: NormalizedMessage): string {
-  const data = encodeValue(message.data, 'data', []);
+  const data = encodeValue(message.data, [], []);
   const { event, namespace, room, socketId, broadcast } = message;
   return JSON.stringify({
     p: PROTOCOL,
