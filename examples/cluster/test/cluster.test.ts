@@ -2,9 +2,17 @@
 // publish bus, real socket.io clients (polling-first by default).
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import {
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  startProcess,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import type { Socket as ClientSocket, ManagerOptions, SocketOptions } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

@@ -2,8 +2,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  startProcess,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

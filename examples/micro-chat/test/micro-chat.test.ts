@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import {
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  startProcess,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import {
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  startProcess,
+} from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, startProcess } from '../../../testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

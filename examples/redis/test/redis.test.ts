@@ -1,8 +1,6 @@
 // examples/redis as real processes: two servers on their own ports sharing Redis through the
 // publish bus; real socket.io clients on both check every row of the semantics table, once.
 import { fileURLToPath } from 'node:url';
-import type { Socket as ClientSocket } from 'socket.io-client';
-import { afterEach, expect, test } from 'vitest';
 import {
   client,
   connected,
@@ -12,7 +10,9 @@ import {
   startProcess,
   testRedisUrl,
   waitFor,
-} from '../../../testing';
+} from '@pestras/micro-socket-testing';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, expect, test } from 'vitest';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 const describeRedis = await describeWithRedis();

@@ -1,5 +1,5 @@
+import { waitFor } from '@pestras/micro-socket-testing';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../../testing';
 import { deferExit, type ExitTarget } from './exit';
 
 function target() {

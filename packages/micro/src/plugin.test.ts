@@ -6,8 +6,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  startProcess,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, startProcess, waitFor } from '../../../testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

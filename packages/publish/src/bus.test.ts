@@ -1,10 +1,10 @@
+import { Resources, waitFor } from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Resources, waitFor } from '../../../testing';
+import { describeSemantics, member, settle, startBusServer } from '../test/helpers';
 import { defaultTransport, PublishBus } from './bus';
 import { PROTOCOL } from './codec';
 import { PublishError } from './errors';
 import { MemoryHub } from './memory';
-import { describeSemantics, member, settle, startBusServer } from './testing';
 import { localTransport, type PublishTransport } from './transport';
 
 describeSemantics('semantics table over a MemoryHub (two servers, one process)', async () => {

@@ -1,19 +1,19 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
+import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { Server } from 'socket.io';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
+import { bundleFixture } from '../test/helpers';
 import { type ClusterPrimary, type ClusterPrimaryOptions, startClusterPrimary } from './cluster-primary';
 import { PublishError } from './errors';
 import { serveStickyWorker } from './sticky-worker';
-import { bundleFixture } from './testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
 let exec: string;
 beforeAll(() => {
-  exec = bundleFixture('./cluster-primary.fixture.ts', 'cluster-primary-worker');
+  exec = bundleFixture('./fixtures/cluster-primary.ts', 'cluster-primary-worker');
 });
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };

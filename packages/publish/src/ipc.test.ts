@@ -1,12 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
+import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { client, connected, Resources, request, waitFor } from '../../../testing';
+import { bundleFixture, recordEvents } from '../test/helpers';
 import { PROTOCOL } from './codec';
 import { PublishError } from './errors';
 import { attachPublishRelay, ipcTransport } from './ipc';
-import { bundleFixture, recordEvents } from './testing';
 
 interface FixtureWorker {
   worker: Worker;
@@ -15,7 +15,7 @@ interface FixtureWorker {
   logs: Array<{ fixtureLog: string; message: unknown }>;
 }
 
-/** Forks `count` fixture workers (see ipc.fixture.ts) and waits until each listens. */
+/** Forks `count` fixture workers (see test/fixtures/ipc.ts) and waits until each listens. */
 async function forkWorkers(fixture: string, count: number, env: Record<string, string> = {}) {
   cluster.setupPrimary({ exec: fixture, execArgv: [] });
   const workers: FixtureWorker[] = [];
@@ -48,7 +48,7 @@ async function stopWorkers(workers: FixtureWorker[]) {
 
 let fixture = '';
 beforeAll(() => {
-  fixture = bundleFixture('./ipc.fixture.ts', 'ipc-worker');
+  fixture = bundleFixture('./fixtures/ipc.ts', 'ipc-worker');
 });
 afterAll(() => {
   if (fixture) rmSync(fixture, { force: true });

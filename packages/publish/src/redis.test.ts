@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import {
+  describeWithRedis,
+  Resources,
+  startProcess,
+  testRedisUrl,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, expect, test } from 'vitest';
-import { describeWithRedis, Resources, startProcess, testRedisUrl, waitFor } from '../../../testing';
-import { PublishBus } from './bus';
-import { PublishError } from './errors';
-import { type RedisClientLike, redisTransport } from './redis';
 import {
   type Configure,
   describeSemantics,
@@ -14,7 +17,10 @@ import {
   settle,
   startBusServer,
   uniquePrefix,
-} from './testing';
+} from '../test/helpers';
+import { PublishBus } from './bus';
+import { PublishError } from './errors';
+import { type RedisClientLike, redisTransport } from './redis';
 
 const redis = { url: testRedisUrl() };
 const describeRedis = await describeWithRedis(redis.url);

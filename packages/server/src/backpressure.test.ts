@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { client, connected, Resources, waitFor } from '@pestras/micro-socket-testing';
 import type { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, Resources, waitFor } from '../../../testing';
-import { MB, mb, rawSocket, startSocketServer } from './testing';
+import { MB, mb, rawSocket, startSocketServer } from '../test/helpers';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

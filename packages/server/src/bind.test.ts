@@ -1,9 +1,9 @@
 import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, RECONNECT, USE, USESOCKET } from '@pestras/micro-socket-core';
+import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
+import { rawSocket, startSocketServer } from '../test/helpers';
 import { SocketError } from './errors';
-import { rawSocket, startSocketServer } from './testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { CONNECT, DISCONNECT, EVENT, USESOCKET } from '@pestras/micro-socket-core';
+import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import type { Server, Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, Resources, request, waitFor } from '../../../testing';
-import { heapAfterGc, listenerCounts, mb, rawSocket, startSocketServer } from './testing';
+import { heapAfterGc, listenerCounts, mb, rawSocket, startSocketServer } from '../test/helpers';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

@@ -1,10 +1,9 @@
 import type { Logger } from '@pestras/micro-socket-core';
 import { EVENT, USESOCKET } from '@pestras/micro-socket-core';
+import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { client, connected, Resources, request, waitFor } from '../../../testing';
-import { SocketError } from './errors';
 import {
   heapAfterGc,
   mb,
@@ -13,7 +12,8 @@ import {
   rawSocket,
   seededRandom,
   startSocketServer,
-} from './testing';
+} from '../test/helpers';
+import { SocketError } from './errors';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

@@ -1,11 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EVENT } from '@pestras/micro-socket-core';
+import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
+import { startSocketServer } from '../test/helpers';
 import { SocketError } from './errors';
 import { DEFAULT_HOST, DEFAULT_PORT, SocketServer, toServerOptions } from './server';
-import { startSocketServer } from './testing';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

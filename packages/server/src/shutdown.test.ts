@@ -1,8 +1,8 @@
 import { CONNECT, DISCONNECT, EVENT } from '@pestras/micro-socket-core';
+import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import type { Server, Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, connected, nextEvent, Resources, request, waitFor } from '../../../testing';
-import { rawSocket, startSocketServer } from './testing';
+import { rawSocket, startSocketServer } from '../test/helpers';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());

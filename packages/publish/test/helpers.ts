@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { client, connected, Resources, waitFor } from '@pestras/micro-socket-testing';
 import { buildSync } from 'esbuild';
 import { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { client, connected, Resources, waitFor } from '../../../testing';
-import { PublishBus, type PublishBusOptions } from './bus';
+import { PublishBus, type PublishBusOptions } from '../src/bus';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 

@@ -3,9 +3,9 @@ import type { EventEmitter } from 'node:events';
 import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from '@pestras/micro-socket-core';
+import { type Resources, waitFor } from '@pestras/micro-socket-testing';
 import { WebSocket } from 'ws';
-import { type Resources, waitFor } from '../../../testing';
-import { type SocketIOOptions, SocketServer } from './server';
+import { type SocketIOOptions, SocketServer } from '../src/server';
 
 export interface MemoryLogger extends Logger {
   readonly lines: Array<{ level: string; message: string; meta: unknown[] }>;
