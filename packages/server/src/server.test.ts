@@ -1,5 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { EVENT } from '@pestras/micro-socket-core';
 import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,24 @@ describe('SocketServer', () => {
     await gone;
     await expect(fetch(`${url}/socket.io/?EIO=4&transport=polling`)).rejects.toThrow();
     await server.close(); // a second close is harmless
+  });
+
+  it('with listen: false creates its own http server without listening; connections given to it are served, 404 outside socket.io', async () => {
+    const server = await new SocketServer({ listen: false }).start([new Echo()]);
+    resources.add(server, (s) => s.close());
+    expect(server.port).toBeUndefined();
+    expect(server.httpServer.listening).toBe(false);
+    // What a cluster primary does: it owns the port and gives each connection to the server.
+    const front = createNetServer((socket) => server.httpServer.emit('connection', socket));
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    resources.add(front, (f) => new Promise((resolve) => f.close(resolve)));
+    const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'echo', 'given')).toBe('given');
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+    const gone = nextEvent(socket, 'disconnect');
+    await server.close();
+    await gone;
   });
 
   it('attaches to a borrowed http server, given directly or by a function, and leaves it listening', async () => {

@@ -41,6 +41,12 @@ export interface SocketIOOptions {
   port?: number | null;
   /** The host of the http server the plugin creates; `'0.0.0.0'` by default. */
   host?: string | null;
+  /**
+   * `false`: create the own http server (it answers 404 outside socket.io's path) but do not
+   * listen. For a cluster worker whose primary owns the port and hands it the connections
+   * (`serveStickyWorker(server.io)`). `true` by default; ignored with a given http server.
+   */
+  listen?: boolean | null;
   /** Where failures are logged; `console` by default. */
   logger?: Partial<Logger> | null;
   /** See {@link BindOptions.middlewareTimeout}. */
@@ -226,7 +232,9 @@ export class SocketServer {
     };
     try {
       bindHandlers(io, handlers, bindOptions);
-      if (owned) await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
+      if (owned && options.listen !== false) {
+        await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
+      }
     } catch (err) {
       await closeIo(io, owned ? http : undefined, snapshot, http);
       throw err;
