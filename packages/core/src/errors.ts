@@ -1,4 +1,29 @@
 /**
+ * The shape every error class of micro-socket shares: an `Error` with a stable, machine-readable
+ * `code` and, where another failure caused it, that failure as `cause`. Each package has exactly
+ * one subclass (`DecoratorError`, `SocketError`, `PublishError`, `MicroSocketError`, ...), so
+ * `instanceof` tells where an error was raised and `code` tells why.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await start();
+ * } catch (err) {
+ *   if (err instanceof CodedError) console.error(err.name, err.code, err.message);
+ * }
+ * ```
+ */
+export class CodedError<Code extends string = string> extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
  * The codes a {@link DecoratorError} carries.
  *
  * @example
@@ -28,13 +53,6 @@ export type DecoratorErrorCode =
  * }
  * ```
  */
-export class DecoratorError extends Error {
+export class DecoratorError extends CodedError<DecoratorErrorCode> {
   override readonly name = 'DecoratorError';
-  /** A stable, machine-readable code. */
-  readonly code: DecoratorErrorCode;
-
-  constructor(code: DecoratorErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

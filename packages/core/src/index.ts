@@ -12,7 +12,7 @@ export {
   USE,
   USESOCKET,
 } from './decorators';
-export { DecoratorError, type DecoratorErrorCode } from './errors';
+export { CodedError, DecoratorError, type DecoratorErrorCode } from './errors';
 export { type Logger, safeLogger } from './logger';
 export {
   getHandlerMetadata,

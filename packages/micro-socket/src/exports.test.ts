@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const VALUES = [
+  'CodedError',
   'CONNECT',
   'DEFAULT_EXIT_TIMEOUT',
   'DISCONNECT',

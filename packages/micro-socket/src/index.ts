@@ -1,6 +1,7 @@
 // The seed README's API, re-exported by name from the packages that implement it.
 export {
   CONNECT,
+  CodedError,
   DecoratorError,
   type DecoratorErrorCode,
   DISCONNECT,

@@ -1,3 +1,5 @@
+import { CodedError } from '@pestras/micro-socket-core';
+
 /**
  * The codes a {@link MicroSocketError} carries.
  *
@@ -35,13 +37,6 @@ export type MicroSocketErrorCode =
  * }
  * ```
  */
-export class MicroSocketError extends Error {
+export class MicroSocketError extends CodedError<MicroSocketErrorCode> {
   override readonly name = 'MicroSocketError';
-  /** A stable, machine-readable code. */
-  readonly code: MicroSocketErrorCode;
-
-  constructor(code: MicroSocketErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

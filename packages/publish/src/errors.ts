@@ -1,3 +1,5 @@
+import { CodedError } from '@pestras/micro-socket-core';
+
 /**
  * Why a {@link PublishError} was raised.
  *
@@ -37,13 +39,6 @@ export type PublishErrorCode =
  * }
  * ```
  */
-export class PublishError extends Error {
+export class PublishError extends CodedError<PublishErrorCode> {
   override readonly name = 'PublishError';
-  /** A stable, machine-readable reason. */
-  readonly code: PublishErrorCode;
-
-  constructor(code: PublishErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@pestras/micro-socket-core';
+
 /**
  * The one error class of `@pestras/micro-socket-server`, and the one handlers throw to answer a
  * client's acknowledgement with an error of their own: its `code` and `message` reach the client
@@ -18,15 +20,8 @@
  * // client: socket.emit('article', 'x', (res) => res.error?.code === 'NOT_FOUND')
  * ```
  */
-export class SocketError extends Error {
+export class SocketError extends CodedError {
   override readonly name = 'SocketError';
-  /** A stable, machine-readable code sent to the client. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /**
