@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import * as core from './index';
 
 // The same service source, compiled by tsc each way and evaluated against this package.
@@ -138,7 +139,7 @@ for (const mode of ['legacy (experimentalDecorators)', 'TC39 standard'] as const
           `import { CONNECT } from '@pestras/micro-socket-core'; export class S { @CONNECT([42] as any) c() {} }`,
           legacy,
         ),
-      ).toThrow(/namespaces must be a non-empty array/);
+      ).toThrow(/namespaces must be a namespace name or a non-empty array of names/);
     });
   });
 }
@@ -167,6 +168,62 @@ describe('decorators compiled by esbuild (this file, TC39 standard)', () => {
     }
     expect(second.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
     expect(core.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
+  });
+
+  it('takes one namespace name as a string, the same as an array of one', () => {
+    class Svc {
+      @core.EVENT('x', 'blog') x() {}
+      @core.EVENT('y', ['/blog']) y() {}
+    }
+    expect(core.getHandlerMetadata(Svc).map((e) => e.namespaces)).toEqual([['/blog'], ['/blog']]);
+  });
+
+  it('keeps the options of EVENT, given second or after the namespaces, in metadata and plan', () => {
+    const text = z.string();
+    const answer = z.object({ ok: z.boolean() });
+    class Svc {
+      @core.EVENT('a', { args: [text], ack: answer }) a(_io: unknown, _s: unknown, _t: string) {
+        return { ok: true };
+      }
+      @core.EVENT('b', ['blog'], { args: [text] }) b() {}
+      @core.EVENT('c', 'blog', {}) c() {}
+      @core.EVENT('d', null, { ack: answer }) d() {
+        return { ok: true };
+      }
+      @core.EVENT('e') e() {}
+    }
+    const entries = core.getHandlerMetadata(Svc);
+    expect(entries.map((e) => [e.event, e.namespaces, e.options])).toEqual([
+      ['a', ['/'], { args: [text], ack: answer }],
+      ['b', ['/blog'], { args: [text] }],
+      ['c', ['/blog'], {}],
+      ['d', ['/'], { ack: answer }],
+      ['e', ['/'], undefined],
+    ]);
+    const plan = core.createHandlerPlan([new Svc()]);
+    expect(plan.get('/')?.events.get('a')?.[0]?.options?.args?.[0]).toBe(text);
+    expect(plan.get('/')?.events.get('e')?.[0]).not.toHaveProperty('options');
+  });
+
+  it('refuses options that are not a contract of Standard Schemas, when the class is defined', () => {
+    const cases: unknown[][] = [
+      [{ args: z.string() }],
+      [{ args: [z.string(), { parse() {} }] }],
+      [{ ack: 'string' }],
+      [{ args: [] }, {}],
+      [[], 42],
+      ['blog', 'x'],
+    ];
+    for (const rest of cases) {
+      let caught: unknown;
+      try {
+        (core.EVENT as (...a: unknown[]) => unknown)('x', ...rest);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, JSON.stringify(rest)).toBeInstanceOf(core.DecoratorError);
+      expect((caught as core.DecoratorError).code, JSON.stringify(rest)).toBe('ERR_EVENT_OPTIONS_INVALID');
+    }
   });
 
   it('plans nothing for an undecorated instance and refuses a decorated name that is not a method', () => {

@@ -1,3 +1,4 @@
+import type { EventDecorator, EventOptions } from './contract';
 import { DecoratorError } from './errors';
 import { addLegacyHandler, addStandardHandler, type HandlerMetadata, type HookKind } from './metadata';
 import { describe, normalizeNamespaces } from './namespaces';
@@ -50,10 +51,15 @@ function handlerDecorator(
   hook: HookKind,
   namespaces: unknown,
   event?: string,
+  options?: EventOptions,
 ): HandlerDecorator {
   const paths = normalizeNamespaces(decorator, namespaces);
-  const entryFor = (method: string | symbol): HandlerMetadata =>
-    event === undefined ? { hook, method, namespaces: paths } : { hook, method, namespaces: paths, event };
+  const entryFor = (method: string | symbol): HandlerMetadata => {
+    if (event === undefined) return { hook, method, namespaces: paths };
+    return options === undefined
+      ? { hook, method, namespaces: paths, event }
+      : { hook, method, namespaces: paths, event, options };
+  };
 
   return ((target: unknown, context: unknown): void => {
     if (typeof context === 'object' && context !== null && 'kind' in context) {
@@ -184,9 +190,17 @@ export function USESOCKET(namespaces?: Namespaces): HandlerDecorator {
  * `(server or namespace, socket, ...args, ack?)`; returning a value (or a promise of one)
  * answers the client's acknowledgement when the method does not call `ack` itself.
  *
+ * With options carrying a contract (`args`, `ack`: Standard Schema v1 schemas of any library),
+ * the binding validates what the client sends: the method receives exactly `args.length` values
+ * (each schema's output) then the ack or `undefined`, and is not called for invalid input (the
+ * client's ack gets `ERR_VALIDATION`). TypeScript then checks the method's parameters and answer
+ * against the schemas, in both decorator modes.
+ *
  * @param name the event name; socket.io's reserved names ({@link RESERVED_EVENTS}) are refused.
- * @param namespaces defaults to `['default']`, the main server.
- * @throws {@link DecoratorError} when the class is defined, for a missing, non-string or reserved name.
+ * @param namespaces one namespace name or an array of them; `['default']`, the main server, by default.
+ * @param options the event's {@link EventOptions}; may come second when there are no namespaces.
+ * @throws {@link DecoratorError} when the class is defined, for a missing, non-string or reserved
+ * name, invalid namespaces or invalid options.
  * @example
  * ```ts
  * class Blog {
@@ -194,10 +208,22 @@ export function USESOCKET(namespaces?: Namespaces): HandlerDecorator {
  *   async newArticle(ns: Namespace, socket: Socket, title: string) {
  *     return { saved: true, title };
  *   }
+ *
+ *   @EVENT('rate', 'blog', { args: [z.string(), z.number().int().min(1).max(5)], ack: z.object({ saved: z.boolean() }) })
+ *   rate(ns: Namespace, socket: Socket, id: string, stars: number) {
+ *     return { saved: true };
+ *   }
  * }
  * ```
  */
-export function EVENT(name: string, namespaces?: Namespaces): HandlerDecorator {
+export function EVENT(name: string, namespaces?: Namespaces | null): HandlerDecorator;
+export function EVENT<const O extends EventOptions>(name: string, options: O): EventDecorator<O>;
+export function EVENT<const O extends EventOptions>(
+  name: string,
+  namespaces: Namespaces | null | undefined,
+  options: O,
+): EventDecorator<O>;
+export function EVENT(name: string, second?: unknown, third?: unknown): HandlerDecorator {
   if (name === undefined || name === null || name === '') {
     throw new DecoratorError('ERR_EVENT_NAME_MISSING', "EVENT needs an event name, as in @EVENT('message')");
   }
@@ -213,7 +239,51 @@ export function EVENT(name: string, namespaces?: Namespaces): HandlerDecorator {
       `EVENT('${name}'): '${name}' is reserved by socket.io; use CONNECT, DISCONNECT or another event name`,
     );
   }
-  return handlerDecorator('EVENT', 'event', namespaces, name);
+  const optionsSecond = isPlainObject(second);
+  const namespaces = optionsSecond ? undefined : second;
+  const options = optionsSecond ? second : third;
+  if (optionsSecond && third !== undefined) {
+    throw new DecoratorError(
+      'ERR_EVENT_OPTIONS_INVALID',
+      `EVENT('${name}'): options come last: EVENT(name, namespaces, options) or EVENT(name, options)`,
+    );
+  }
+  return handlerDecorator('EVENT', 'event', namespaces, name, checkEventOptions(name, options));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStandardSchema(value: unknown): boolean {
+  const props = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.['~standard'];
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof props === 'object' &&
+    props !== null &&
+    props.version === 1 &&
+    typeof props.validate === 'function'
+  );
+}
+
+/** Checks an EVENT's options when the class is defined, so a typo fails at start, not per event. */
+function checkEventOptions(name: string, options: unknown): EventOptions | undefined {
+  if (options === undefined || options === null) return undefined;
+  const invalid = (what: string) =>
+    new DecoratorError('ERR_EVENT_OPTIONS_INVALID', `EVENT('${name}'): ${what}`);
+  if (!isPlainObject(options)) throw invalid(`options must be an object, got ${describe(options)}`);
+  const { args, ack } = options;
+  if (args !== undefined) {
+    if (!Array.isArray(args)) throw invalid('args must be an array of Standard Schema v1 schemas');
+    const bad = args.findIndex((schema) => !isStandardSchema(schema));
+    if (bad >= 0) {
+      throw invalid(`args[${bad}] is not a Standard Schema v1 schema (zod, valibot, arktype, ...)`);
+    }
+  }
+  if (ack !== undefined && !isStandardSchema(ack)) {
+    throw invalid('ack is not a Standard Schema v1 schema (zod, valibot, arktype, ...)');
+  }
+  return Object.freeze({ ...options, ...(args ? { args: Object.freeze([...args]) } : {}) }) as EventOptions;
 }
 
 /**

@@ -1,6 +1,20 @@
 import './symbol-metadata';
 
 export {
+  type AckFailure,
+  type ClientToServerEvents,
+  defineEvents,
+  type EventAck,
+  type EventContracts,
+  type EventDecorator,
+  type EventHandler,
+  type EventOptions,
+  type SchemaInputs,
+  type SchemaOutputs,
+  type ServerToClientEvents,
+  type StandardSchemaV1,
+} from './contract';
+export {
   CONNECT,
   DISCONNECT,
   EVENT,

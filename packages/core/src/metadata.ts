@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { EventOptions } from './contract';
 import { SYMBOL_METADATA } from './symbol-metadata';
 
 /**
@@ -27,6 +28,8 @@ export interface HandlerMetadata {
   readonly namespaces: readonly string[];
   /** The event name, for `hook: 'event'` only. */
   readonly event?: string;
+  /** The options given to `EVENT` (its contract), for `hook: 'event'` only. */
+  readonly options?: EventOptions;
 }
 
 /**

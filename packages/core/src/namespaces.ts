@@ -36,7 +36,7 @@ export function normalizeNamespaces(decorator: string, namespaces: unknown): rea
   ) {
     throw new DecoratorError(
       'ERR_NAMESPACES_INVALID',
-      `${decorator}: namespaces must be a non-empty array of namespace names such as ['default', 'blog'], got ${describe(namespaces)}`,
+      `${decorator}: namespaces must be a namespace name or a non-empty array of names, such as 'blog' or ['default', 'blog'], got ${describe(namespaces)}`,
     );
   }
   return [...new Set(list.map(namespacePath))];

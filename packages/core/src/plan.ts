@@ -1,3 +1,4 @@
+import type { EventOptions } from './contract';
 import { DecoratorError } from './errors';
 import { getHandlerMetadata, type HookKind } from './metadata';
 
@@ -15,6 +16,8 @@ export interface HandlerRef {
   readonly method: string | symbol;
   readonly hook: HookKind;
   readonly fn: (...args: any[]) => unknown;
+  /** The options given to `EVENT` (its contract), for `hook: 'event'` only. */
+  readonly options?: EventOptions;
 }
 
 /**
@@ -101,6 +104,7 @@ export function createHandlerPlan(instances: Iterable<object>): HandlerPlan {
         method: entry.method,
         hook: entry.hook,
         fn: fn as HandlerRef['fn'],
+        ...(entry.options ? { options: entry.options } : {}),
       };
       for (const path of entry.namespaces) {
         let ns = plan.get(path);
