@@ -78,13 +78,16 @@ describe('auth', () => {
 
   it('auth: a HANDSHAKE or USE denial never runs CONNECT or any EVENT, even for events sent right behind the CONNECT packet', async () => {
     const calls: string[] = [];
+    const answered: string[] = []; // the middlewares that called next, refused or not
     class Guarded {
       @HANDSHAKE() async token(_io: Server, socket: Socket, next: Next) {
         await sleep(20); // a token check that takes a while: the events arrive meanwhile
+        answered.push('token');
         next(socket.handshake.auth.token === 'good' ? undefined : new Error('unauthorized'));
       }
       @USE(['members']) async member(_ns: Namespace, socket: Socket, next: Next) {
         await sleep(20);
+        answered.push('member');
         next(socket.handshake.auth.member ? undefined : new Error('members only'));
       }
       @CONNECT(['default', 'members']) connect(_t: unknown, socket: Socket) {
@@ -114,9 +117,13 @@ describe('auth', () => {
       await late.closed;
       expect([...eager.messages, ...late.messages].filter((m) => m.startsWith('43'))).toEqual([]);
     }
-    await sleep(60); // the middlewares still running for the closed connections have answered
+    // The middlewares still running for the closed connections (two per namespace) answer
+    // before anything of them could run: wait for those answers, not for a fixed time.
+    await waitFor('the four refusals answered', () => answered.length === 4);
+    expect(answered.sort()).toEqual(['member', 'member', 'token', 'token']);
     expect(calls).toEqual([]);
-    // the same server accepts good credentials: the test could have failed
+    // The same server accepts good credentials (the test could have failed), and a CONNECT of a
+    // refused connection, had socket.io run one a tick after its middleware, came before this one.
     const good = await connected(client(resources, `${url}/members`, { auth: { member: true } }));
     expect(await request(good, 'ping')).toBe('pong');
     expect(calls).toEqual(['connect /members', 'ping /members']);
@@ -253,6 +260,68 @@ describe('USESOCKET', () => {
     expect(handled).toEqual(['open']);
     expect(seen[0]).toEqual(['Server', 'secret', 'function', 'Socket']);
     expect(socket.connected).toBe(true);
+  });
+
+  // Guards against the mutation "only the first USESOCKET guard runs": the chain stopping after
+  // one guard would let the second one (here the auth check) never run.
+  it('runs every guard of a namespace, in declaration order; the second one can still refuse', async () => {
+    const seen: string[] = [];
+    const handled: string[] = [];
+    class Guards {
+      @USESOCKET() log(_io: Server, packet: unknown[], next: Next) {
+        seen.push(`log:${packet[0]}`);
+        next();
+      }
+      @USESOCKET() auth(_io: Server, packet: unknown[], next: Next) {
+        seen.push(`auth:${packet[0]}`);
+        next(packet[0] === 'admin' ? new SocketError('FORBIDDEN', 'admins only') : undefined);
+      }
+      @EVENT('admin') admin() {
+        handled.push('admin');
+        return 'leaked';
+      }
+      @EVENT('open') open() {
+        handled.push('open');
+        return 'ok';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Guards()]);
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'admin')).toEqual({ error: { code: 'FORBIDDEN', message: 'admins only' } });
+    expect(await request(socket, 'open')).toBe('ok');
+    expect(seen).toEqual(['log:admin', 'auth:admin', 'log:open', 'auth:open']);
+    expect(handled).toEqual(['open']);
+  });
+
+  // Guards against the mutation "an async USESOCKET guard that rejects counts as allowed".
+  it('counts a rejection of an async guard as a refusal: the packet never reaches EVENT', async () => {
+    const handled: string[] = [];
+    class AsyncGuard {
+      @USESOCKET() async check(_io: Server, packet: unknown[], next: Next) {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // a lookup that takes a while
+        if (packet[0] === 'answered') throw new SocketError('FORBIDDEN', 'not yours');
+        if (packet[0] === 'fault') throw new Error('database down');
+        next();
+      }
+      @EVENT('answered') answered() {
+        handled.push('answered');
+        return 'leaked';
+      }
+      @EVENT('fault') fault() {
+        handled.push('fault');
+        return 'leaked';
+      }
+      @EVENT('open') open() {
+        handled.push('open');
+        return 'ok';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new AsyncGuard()]);
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'answered')).toEqual({ error: { code: 'FORBIDDEN', message: 'not yours' } });
+    expect(await request(socket, 'fault')).toMatchObject({ error: { code: expect.any(String) } });
+    expect(await request(socket, 'open')).toBe('ok');
+    expect(handled).toEqual(['open']);
   });
 });
 

@@ -27,6 +27,12 @@ class Slow {
   @EVENT('fast') fast() {
     return 'fast';
   }
+
+  /** An event clients send without an ack. */
+  readonly notes: string[] = [];
+  @EVENT('note') note(_io: Server, _socket: Socket, text: string) {
+    this.notes.push(text);
+  }
 }
 
 describe('graceful shutdown', () => {
@@ -112,5 +118,51 @@ describe('graceful shutdown', () => {
     expect(await slowAck).toBe('done:x');
     await raw.closed;
     await closed;
+  });
+
+  // Guards against the mutation "events without an ack run during a drain": the docs promise
+  // they are ignored once the server drains, like the acked ones that get ERR_SHUTTING_DOWN.
+  it('graceful shutdown: ignores events without an ack while draining', async () => {
+    const slow = new Slow();
+    const { server, url } = await startSocketServer(resources, [slow]);
+    const socket = await connected(client(resources, url));
+    socket.emit('note', 'before');
+    const slowAck = request(socket, 'slow', 'x');
+    await waitFor('the handler in flight', () => server.running === 1);
+    expect(slow.notes).toEqual(['before']);
+    const closed = server.close({ timeout: 10_000 });
+    socket.emit('note', 'during');
+    // The same socket's next packet is handled after the note: its answer is the positive event.
+    expect(await request(socket, 'fast')).toEqual({
+      error: { code: 'ERR_SHUTTING_DOWN', message: 'The server is shutting down' },
+    });
+    expect(slow.notes).toEqual(['before']);
+    slow.release();
+    expect(await slowAck).toBe('done:x');
+    await closed;
+    expect(slow.notes).toEqual(['before']);
+  });
+
+  // Guards against the mutation "close() never woken once the last handler finishes": close would
+  // then always wait for its full timeout. The timeout here is far beyond the margin, so that the
+  // assertion measures the wake-up, not the timeout.
+  it('graceful shutdown: close returns soon after the last handler finishes, long before its timeout', async () => {
+    const CLOSE_TIMEOUT = 25_000;
+    const MARGIN = 10_000; // what a close takes once nothing runs, with room for 2 busy cores
+    const slow = new Slow();
+    const { server, url } = await startSocketServer(resources, [slow]);
+    const socket = await connected(client(resources, url));
+    const first = request(socket, 'slow', 'first');
+    const second = request(socket, 'slow', 'second');
+    await waitFor('both handlers in flight', () => server.running === 2);
+    const closed = server.close({ timeout: CLOSE_TIMEOUT }).then(() => 'closed');
+    slow.release();
+    expect([await first, await second]).toEqual(['done:first', 'done:second']);
+    let timer: NodeJS.Timeout | undefined;
+    const tooLate = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(`still closing ${MARGIN} ms after the last handler finished`), MARGIN);
+    });
+    expect(await Promise.race([closed, tooLate])).toBe('closed');
+    clearTimeout(timer);
   });
 });

@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// A small mutation smoke test: puts one small bug at a time into the sources, runs the tests that
+// should catch it, and reports every mutant that survived (its tests stayed green). Tests import
+// the package sources (vitest aliases them), so no build is needed between mutants.
+//
+//   pnpm test:mutations                   every mutant
+//   pnpm test:mutations close-not-woken   only the named ones
+//   pnpm test:mutations --list            the mutants and the tests that should catch them
+//   pnpm test:mutations --restore         puts back sources a killed run left mutated
+//
+// Each mutant names its file, an optional anchor (the mutation applies after its first match) and
+// a pattern that must match there: when the code moved on and the pattern is gone, the run fails
+// loudly instead of reporting a mutant that was never applied. Before the mutants, the same tests
+// run on the unchanged sources: a test that already fails would otherwise "catch" every mutant.
+// Sources are restored after each mutant, on an exception, on Ctrl-C or SIGTERM, and at the start
+// of the next run when this one was killed outright (a journal under node_modules keeps them).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const journal = join(root, 'node_modules', '.mutate-journal.json');
+// A mutant that makes a test hang is caught by vitest's own timeouts; this is the last resort.
+const RUN_TIMEOUT = 10 * 60_000;
+
+/**
+ * @typedef {object} Mutant
+ * @property {string} id
+ * @property {string} what the bug, in words
+ * @property {string} file relative to the repository root
+ * @property {RegExp} [anchor] the mutation applies to the first match of `find` after this
+ * @property {RegExp} find what the bug changes; without an anchor it must match exactly once
+ * @property {string} replace its replacement (`$1`… are groups of `find`)
+ * @property {string[]} tests the test files that must catch it
+ * @property {string} [testName] vitest `-t`: only the tests whose full name matches
+ */
+
+/** @type {Mutant[]} */
+const MUTANTS = [
+  {
+    id: 'usesocket-first-only',
+    what: 'only the first USESOCKET guard runs: the packet chain stops after one guard',
+    file: 'packages/server/src/middleware.ts',
+    anchor: /export function packetMiddleware/,
+    find: /(err === undefined \|\| err === null\)\s*)step\(\)/,
+    replace: '$1next()',
+    tests: ['packages/server/src/bind.test.ts'],
+    testName: 'USESOCKET',
+  },
+  {
+    id: 'usesocket-async-reject-allowed',
+    what: 'an async USESOCKET guard that rejects counts as allowed',
+    file: 'packages/server/src/middleware.ts',
+    anchor: /export function packetMiddleware/,
+    find: /result\.then\(undefined, fail\)/,
+    replace: 'result.then(undefined, () => once())',
+    tests: ['packages/server/src/bind.test.ts'],
+    testName: 'USESOCKET',
+  },
+  {
+    id: 'drain-runs-unacked-events',
+    what: 'events without an ack still run while the server drains',
+    file: 'packages/server/src/invoke.ts',
+    find: /if \(inFlight\.draining\) return;/,
+    replace: '/* mutant: no drain check */',
+    tests: ['packages/server/src/shutdown.test.ts'],
+  },
+  {
+    id: 'close-not-woken',
+    what: 'close() is not woken when the last handler finishes: it always waits its full timeout',
+    file: 'packages/server/src/inflight.ts',
+    find: /for \(const wake of waiters\) wake\(\);/,
+    replace: 'void waiters; // mutant: nobody woken',
+    tests: ['packages/server/src/shutdown.test.ts'],
+  },
+  {
+    id: 'safe-logger-rethrows',
+    what: 'a logger that throws escapes safeLogger',
+    file: 'packages/core/src/logger.ts',
+    anchor: /export function safeLogger/,
+    find: /catch \{/,
+    replace: 'catch (thrown) { throw thrown; // mutant',
+    tests: ['packages/core/src/logger.test.ts', 'packages/publish/src/bus.test.ts'],
+  },
+  {
+    id: 'exit-timeout-ignored',
+    what: 'deferExit waits for close without its deadline',
+    file: 'packages/micro/src/exit.ts',
+    find: /setTimeout\(resolve, timeout\)/,
+    replace: 'setTimeout(resolve, 2 ** 31 - 1)',
+    tests: ['packages/micro/src/exit.test.ts'],
+  },
+];
+
+/** The source with the mutation applied; throws when its target is not there. */
+function mutate(mutant, source) {
+  let start = 0;
+  if (mutant.anchor) {
+    const anchor = mutant.anchor.exec(source);
+    if (!anchor) throw new Error(`anchor ${mutant.anchor} not found in ${mutant.file}`);
+    start = anchor.index;
+  } else {
+    const count = source.match(new RegExp(mutant.find.source, `${mutant.find.flags.replace('g', '')}g`));
+    if (count?.length !== 1) {
+      throw new Error(`${mutant.find} matches ${count?.length ?? 0} times in ${mutant.file}, not once`);
+    }
+  }
+  const rest = source.slice(start);
+  if (!mutant.find.test(rest)) {
+    throw new Error(
+      `${mutant.find} not found in ${mutant.file}${mutant.anchor ? ` after ${mutant.anchor}` : ''}`,
+    );
+  }
+  const mutated = source.slice(0, start) + rest.replace(mutant.find, mutant.replace);
+  if (mutated === source) throw new Error(`${mutant.id} changes nothing in ${mutant.file}`);
+  return mutated;
+}
+
+/** Puts back whatever the journal holds; returns the files restored. */
+function restoreJournal() {
+  if (!existsSync(journal)) return [];
+  const originals = JSON.parse(readFileSync(journal, 'utf8'));
+  for (const [file, text] of Object.entries(originals)) writeFileSync(join(root, file), text);
+  rmSync(journal, { force: true });
+  return Object.keys(originals);
+}
+
+let child;
+function stop(signal) {
+  if (child?.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGTERM'); // vitest and its workers: the child leads its own group
+    } catch {
+      // already gone
+    }
+  }
+  const restored = restoreJournal();
+  if (restored.length) console.error(`\nrestored ${restored.join(', ')}`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('exit', () => restoreJournal());
+
+/** Runs vitest on the mutant's tests; resolves with its exit code and the failed tests' names. */
+function runTests(mutant) {
+  const args = ['exec', 'vitest', 'run', ...mutant.tests, '--reporter=verbose'];
+  if (mutant.testName) args.push('-t', mutant.testName);
+  return new Promise((resolve) => {
+    child = spawn('pnpm', args, {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), RUN_TIMEOUT);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // vitest's verbose reporter marks a failed test with ×
+      const failed = output
+        .split('\n')
+        .filter((line) => /^\s*×/.test(line))
+        .map((line) =>
+          line
+            .replace(/^\s*×\s*/, '')
+            .replace(/\s+\d+ms$/, '')
+            .trim(),
+        );
+      resolve({ code: code ?? signal, failed: [...new Set(failed)], output });
+    });
+  });
+}
+
+const args = process.argv.slice(2);
+const leftover = restoreJournal();
+if (leftover.length) console.log(`restored ${leftover.join(', ')} from an interrupted run`);
+if (args.includes('--restore')) process.exit(0);
+if (args.includes('--list')) {
+  for (const m of MUTANTS) {
+    console.log(
+      `${m.id}\n  ${m.what}\n  ${m.file} → ${m.tests.join(' ')}${m.testName ? ` -t '${m.testName}'` : ''}`,
+    );
+  }
+  process.exit(0);
+}
+const wanted = args.filter((a) => !a.startsWith('--'));
+const unknown = wanted.filter((id) => !MUTANTS.some((m) => m.id === id));
+if (unknown.length) {
+  console.error(`unknown mutant(s): ${unknown.join(', ')}; --list shows them`);
+  process.exit(2);
+}
+const selected = wanted.length ? MUTANTS.filter((m) => wanted.includes(m.id)) : MUTANTS;
+
+// Every target must be there before anything runs.
+const problems = [];
+for (const mutant of selected) {
+  try {
+    mutate(mutant, readFileSync(join(root, mutant.file), 'utf8'));
+  } catch (err) {
+    problems.push(`${mutant.id}: ${err.message}`);
+  }
+}
+if (problems.length) {
+  console.error(`mutation targets not found (update scripts/mutate.mjs):\n  ${problems.join('\n  ')}`);
+  process.exit(2);
+}
+
+// The baseline: each distinct selection of tests, on the unchanged sources, must pass.
+const selections = new Map();
+for (const m of selected) selections.set(JSON.stringify([m.tests, m.testName]), m);
+for (const m of selections.values()) {
+  const label = `${m.tests.join(' ')}${m.testName ? ` -t '${m.testName}'` : ''}`;
+  process.stdout.write(`baseline ${label} … `);
+  const { code, failed, output } = await runTests(m);
+  if (code !== 0) {
+    console.log('FAILED');
+    console.error(failed.length ? failed.join('\n') : output.slice(-4_000));
+    console.error('the tests fail without any mutant: fix them first');
+    process.exit(2);
+  }
+  console.log('green');
+}
+
+const results = [];
+for (const mutant of selected) {
+  const file = join(root, mutant.file);
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(journal, JSON.stringify({ [mutant.file]: original }));
+  writeFileSync(file, mutate(mutant, original));
+  process.stdout.write(`${mutant.id} … `);
+  let outcome;
+  try {
+    outcome = await runTests(mutant);
+  } finally {
+    writeFileSync(file, original);
+    rmSync(journal, { force: true });
+  }
+  const killed = outcome.code !== 0;
+  console.log(killed ? `killed by ${outcome.failed[0] ?? `exit code ${outcome.code}`}` : 'SURVIVED');
+  for (const name of outcome.failed.slice(1, 4)) console.log(`    and ${name}`);
+  results.push({ mutant, killed });
+}
+
+const survivors = results.filter((r) => !r.killed);
+console.log(`\n${results.length - survivors.length}/${results.length} mutants killed`);
+for (const { mutant } of survivors) {
+  console.log(`  SURVIVED ${mutant.id}: ${mutant.what} (${mutant.tests.join(' ')} stayed green)`);
+}
+process.exit(survivors.length ? 1 : 0);
