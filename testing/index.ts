@@ -1,6 +1,7 @@
 // Test tools shared by every package and example: real clients, real processes, deadlines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import {
   type Socket as ClientSocket,
   io as connect,
@@ -215,23 +216,102 @@ export async function redisAnswers(url: string = testRedisUrl(), timeout = 2_000
 }
 
 /**
- * Tests that need Redis: `describe` when it answers; otherwise says so and skips, except under
- * CI (`process.env.CI` set), where a missing Redis is a failing test.
+ * Tests that need something this repository does not install (a Redis, a browser, a client in
+ * another language): `describe` when `missing()` finds nothing missing; otherwise it prints why
+ * and skips, except under CI (`process.env.CI` set), where the missing thing is a failing test.
+ * `missing` answers `undefined` when all is there, or the reason and how to get it.
  */
-export async function describeWithRedis(
-  url: string = testRedisUrl(),
+export async function describeNeeding(
+  what: string,
+  missing: () => string | undefined | Promise<string | undefined>,
 ): Promise<(title: string, body: () => void) => void> {
   const { describe, test } = await import('vitest');
-  if (await redisAnswers(url)) return describe;
-  const why = `Redis is not reachable at ${url} (start one, or set REDIS_URL)`;
+  const why = await missing();
+  if (why === undefined) return describe;
   if (process.env.CI) {
     return (title) =>
       describe(title, () => {
-        test('needs Redis', () => {
+        test(`needs ${what}`, () => {
           throw new Error(`${why}; CI requires it`);
         });
       });
   }
-  console.warn(`${why}: skipping the tests that need it`);
+  console.warn(`${why}: skipping the tests that need ${what}`);
   return describe.skip;
+}
+
+/** Tests that need Redis at `url` ({@link describeNeeding}). */
+export function describeWithRedis(url: string = testRedisUrl()) {
+  return describeNeeding('Redis', async () =>
+    (await redisAnswers(url)) ? undefined : `Redis is not reachable at ${url} (start one, or set REDIS_URL)`,
+  );
+}
+
+/** The Chromium the browser tests drive: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
+export function testChromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
+/** Tests that drive Chromium through playwright-core ({@link describeNeeding}). */
+export function describeWithChromium() {
+  const path = testChromiumPath();
+  return describeNeeding('Chromium', async () => {
+    const { access, constants } = await import('node:fs/promises');
+    return access(path, constants.X_OK).then(
+      () => undefined,
+      () => `Chromium is not installed at ${path} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+    );
+  });
+}
+
+/**
+ * The Python of the python-socketio tests: `PYTHON`, else Debian's `/usr/bin/python3` (the one
+ * `apt-get install python3-socketio` installs into, whatever `python3` is first on the PATH).
+ */
+export function testPython(): string {
+  return process.env.PYTHON ?? '/usr/bin/python3';
+}
+
+/** Tests that run python-socketio clients with {@link testPython} ({@link describeNeeding}). */
+export function describeWithPythonSocketio() {
+  const python = testPython();
+  return describeNeeding('python-socketio', async () => {
+    const { execFile } = await import('node:child_process');
+    const failure = await new Promise<string | undefined>((resolve) =>
+      execFile(
+        python,
+        ['-c', 'import socketio, websocket, requests'],
+        { timeout: 10_000 },
+        (err, _, stderr) => resolve(err ? (stderr.trim().split('\n').pop() ?? err.message) : undefined),
+      ),
+    );
+    return (
+      failure &&
+      `python-socketio is not usable with ${python}: ${failure} (apt-get install -y python3-socketio python3-websocket python3-requests, or set PYTHON)`
+    );
+  });
+}
+
+/** The test kit's python modules (`socketio_recorder`), put on the PYTHONPATH of {@link startPython}. */
+const KIT_PYTHON_PATH = fileURLToPath(new URL('./python', import.meta.url));
+
+/**
+ * Runs a python-socketio scenario script (`script args…`) with {@link testPython} as a real
+ * process; the kit's `socketio_recorder` module is importable. Read its result with
+ * {@link pythonReport}.
+ */
+export function startPython(resources: Resources, script: string, args: string[] = []): RunningProcess {
+  return startProcess(resources, testPython(), ['-u', script, ...args], {
+    env: { PYTHONPATH: KIT_PYTHON_PATH, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+}
+
+/** Waits for a {@link startPython} script to exit 0 and returns the JSON of its `REPORT` line. */
+export async function pythonReport<T>(python: RunningProcess, timeout = 90_000): Promise<T> {
+  const { code, signal } = await python.exited(timeout);
+  const line = /^REPORT (.*)$/m.exec(python.output());
+  if (code !== 0 || !line) {
+    throw new Error(`the python script exited with ${code ?? signal}\n--- output ---\n${python.output()}`);
+  }
+  return JSON.parse(line[1]!) as T;
 }
