@@ -26,6 +26,7 @@ class RecordedClient:
         self.namespaces = list(namespaces)
         self.client = socketio.Client(reconnection=False)
         self.events = []
+        self.sids = {}
         self.connect_errors = []
         self._changed = threading.Condition()
         for namespace in self.namespaces:
@@ -46,9 +47,12 @@ class RecordedClient:
                 self._changed.notify_all()
         return record
 
-    def connect(self, url, **options):
-        """`Client.connect` with this client's namespaces and a wait that a busy machine meets."""
-        self.client.connect(url, namespaces=self.namespaces, wait_timeout=DEFAULT_TIMEOUT, **options)
+    def connect(self, url, wait_timeout=DEFAULT_TIMEOUT, **options):
+        """`Client.connect` with this client's namespaces and a wait that a busy machine meets.
+        A refused connection raises only after `wait_timeout` seconds without news."""
+        self.client.connect(url, namespaces=self.namespaces, wait_timeout=wait_timeout, **options)
+        # the socket ids, kept for the report after a disconnection forgets them
+        self.sids = {namespace: self.client.get_sid(namespace) for namespace in self.namespaces}
         return self
 
     def received(self, namespace, event):

@@ -87,5 +87,5 @@ describePython('examples/micro-workers with python-socketio 5.7 clients', () => 
         });
       }
     }
-  });
+  }, 120_000); // the script's own waits end within 20 s each
 });
