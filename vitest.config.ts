@@ -9,6 +9,10 @@ export default defineConfig({
     // Tests run against the sources; examples started as processes run against the builds.
     alias: [
       { find: /^@pestras\/micro-socket-core$/, replacement: src('core') },
+      {
+        find: /^@pestras\/micro-socket-core\/internal$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/internal/index.ts', import.meta.url)),
+      },
       { find: /^@pestras\/micro-socket-server$/, replacement: src('server') },
       { find: /^@pestras\/micro-socket-publish$/, replacement: src('publish') },
       { find: /^@pestras\/micro-socket-plugin$/, replacement: src('micro') },

@@ -1,7 +1,8 @@
 import type { EventDecorator, EventOptions } from './contract';
 import { DecoratorError } from './errors';
+import { describeValue } from './internal/describe-value';
 import { addLegacyHandler, addStandardHandler, type HandlerMetadata, type HookKind } from './metadata';
-import { describe, normalizeNamespaces } from './namespaces';
+import { normalizeNamespaces } from './namespaces';
 
 /**
  * A method decorator that works with both TypeScript decorator modes: `experimentalDecorators`
@@ -230,7 +231,7 @@ export function EVENT(name: string, second?: unknown, third?: unknown): HandlerD
   if (typeof name !== 'string') {
     throw new DecoratorError(
       'ERR_EVENT_NAME_INVALID',
-      `EVENT needs the event name as a string, got ${describe(name)}`,
+      `EVENT needs the event name as a string, got ${describeValue(name)}`,
     );
   }
   if (RESERVED_EVENTS.has(name)) {
@@ -271,7 +272,7 @@ function checkEventOptions(name: string, options: unknown): EventOptions | undef
   if (options === undefined || options === null) return undefined;
   const invalid = (what: string) =>
     new DecoratorError('ERR_EVENT_OPTIONS_INVALID', `EVENT('${name}'): ${what}`);
-  if (!isPlainObject(options)) throw invalid(`options must be an object, got ${describe(options)}`);
+  if (!isPlainObject(options)) throw invalid(`options must be an object, got ${describeValue(options)}`);
   const { args, ack } = options;
   if (args !== undefined) {
     if (!Array.isArray(args)) throw invalid('args must be an array of Standard Schema v1 schemas');

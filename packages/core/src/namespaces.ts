@@ -1,4 +1,5 @@
 import { DecoratorError } from './errors';
+import { describeValue } from './internal/describe-value';
 
 /**
  * The namespace name the decorators default to: the main socket.io server (`/`).
@@ -36,15 +37,8 @@ export function normalizeNamespaces(decorator: string, namespaces: unknown): rea
   ) {
     throw new DecoratorError(
       'ERR_NAMESPACES_INVALID',
-      `${decorator}: namespaces must be a namespace name or a non-empty array of names, such as 'blog' or ['default', 'blog'], got ${describe(namespaces)}`,
+      `${decorator}: namespaces must be a namespace name or a non-empty array of names, such as 'blog' or ['default', 'blog'], got ${describeValue(namespaces)}`,
     );
   }
   return [...new Set(list.map(namespacePath))];
-}
-
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : String(value);
 }

@@ -1,3 +1,4 @@
+import { settlesWithin } from '@pestras/micro-socket-core/internal';
 /** Something with an `exit(code, signal)` method to defer: `Micro` in practice. */
 export interface ExitTarget {
   exit(code?: number, signal?: NodeJS.Signals): void;
@@ -30,18 +31,13 @@ export function deferExit(
       return;
     }
     exiting = true;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeout);
-    });
     let closing: Promise<unknown>;
     try {
       closing = Promise.resolve(close()).catch(onCloseError);
     } catch (err) {
       closing = Promise.resolve(onCloseError(err));
     }
-    void Promise.race([closing, deadline]).then(() => {
-      clearTimeout(timer);
+    void settlesWithin(closing, timeout).then(() => {
       try {
         previous.call(target, code, signal);
       } catch (err) {

@@ -19,8 +19,8 @@ describe('MicroSocket options', () => {
   });
 
   it.each([
-    [{ port: -1 }, 'port must be an integer from 0 to 65535, got -1'],
-    [{ port: '3001' }, 'port must be an integer from 0 to 65535, got 3001'],
+    [{ port: -1 }, 'port must be an integer from 0 to 65535, got number -1'],
+    [{ port: '3001' }, 'port must be an integer from 0 to 65535, got "3001"'],
     [{ host: '' }, 'host must be a non-empty string'],
     [{ maxListeners: 1.5 }, 'maxListeners must be an integer'],
     [{ exitTimeout: Number.NaN }, 'exitTimeout must be an integer'],

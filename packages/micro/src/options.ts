@@ -1,3 +1,4 @@
+import { integerOptionMessage, isIntegerIn } from '@pestras/micro-socket-core/internal';
 import type { HttpServerSource, SocketIOOptions } from '@pestras/micro-socket-server';
 import { MicroSocketError } from './errors';
 
@@ -44,9 +45,7 @@ function isAbsent(value: unknown): value is null | undefined {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): void {
   if (isAbsent(value)) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
+  if (!isIntegerIn(value, min, max)) throw invalid(integerOptionMessage(name, value, min, max));
 }
 
 function isObject(value: unknown): value is object {

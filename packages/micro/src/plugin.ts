@@ -1,11 +1,7 @@
 import cluster from 'node:cluster';
-import {
-  createServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { Micro, type MicroPlugin } from '@pestras/micro';
+import { answerNotFound } from '@pestras/micro-socket-core/internal';
 import {
   PublishBus,
   type PublishOptions,
@@ -158,7 +154,7 @@ export class MicroSocket implements MicroPlugin {
     // A worker of the primary this package runs for @SERVICE({ workers }) does not listen: the
     // primary owns the port and hands it the connections of its sessions.
     const sticky = isStickyWorker();
-    if (sticky && this.#source === undefined) this.#ownHttp = createServer(notFound);
+    if (sticky && this.#source === undefined) this.#ownHttp = createServer(answerNotFound);
     const server = new SocketServer({ ...this.options, logger: this.logger }, this.#source ?? this.#ownHttp);
     this.#server = server;
     try {
@@ -344,11 +340,6 @@ export class MicroSocket implements MicroPlugin {
     }
     return this.#server;
   }
-}
-
-/** What the plugin's own http server answers outside socket.io's paths. */
-function notFound(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found');
 }
 
 /** Extra time the deferred exit gives the server's close, which has its own `exitTimeout` deadline. */

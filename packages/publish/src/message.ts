@@ -1,4 +1,5 @@
 import { namespacePath, RESERVED_EVENTS } from '@pestras/micro-socket-core';
+import { describeValue } from '@pestras/micro-socket-core/internal';
 import { PublishError } from './errors';
 
 /**
@@ -47,21 +48,13 @@ export interface NormalizedMessage {
   readonly broadcast: boolean;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
 function optionalString(message: Record<string, unknown>, field: string): string | undefined {
   const value = message[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.length === 0) {
     throw new PublishError(
       'ERR_INVALID_MESSAGE',
-      `publish: '${field}' must be a non-empty string when given, got ${describe(value)}`,
+      `publish: '${field}' must be a non-empty string when given, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -75,7 +68,7 @@ export function normalizeMessage(message: unknown): NormalizedMessage {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new PublishError(
       'ERR_INVALID_MESSAGE',
-      `publish: a message is an object like { event, data }, got ${describe(message)}`,
+      `publish: a message is an object like { event, data }, got ${describeValue(message)}`,
     );
   }
   const fields = message as Record<string, unknown>;
@@ -83,7 +76,7 @@ export function normalizeMessage(message: unknown): NormalizedMessage {
   if (typeof event !== 'string' || event.length === 0) {
     throw new PublishError(
       'ERR_INVALID_MESSAGE',
-      `publish: 'event' must be a non-empty string, got ${describe(event)}`,
+      `publish: 'event' must be a non-empty string, got ${describeValue(event)}`,
     );
   }
   if (RESERVED_EVENTS.has(event)) {
@@ -92,13 +85,13 @@ export function normalizeMessage(message: unknown): NormalizedMessage {
   if (!Array.isArray(data)) {
     throw new PublishError(
       'ERR_INVALID_MESSAGE',
-      `publish: 'data' must be an array of the event's arguments, got ${describe(data)}`,
+      `publish: 'data' must be an array of the event's arguments, got ${describeValue(data)}`,
     );
   }
   if (broadcast !== undefined && broadcast !== null && typeof broadcast !== 'boolean') {
     throw new PublishError(
       'ERR_INVALID_MESSAGE',
-      `publish: 'broadcast' must be a boolean when given, got ${describe(broadcast)}`,
+      `publish: 'broadcast' must be a boolean when given, got ${describeValue(broadcast)}`,
     );
   }
   const namespace = optionalString(fields, 'namespace');

@@ -1,4 +1,5 @@
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
+import { settlesWithin } from '@pestras/micro-socket-core/internal';
 import { PublishError } from './errors';
 import type { PayloadHandler, PublishTransport } from './transport';
 
@@ -180,22 +181,13 @@ export function redisTransport(options: RedisTransportOptions = {}): PublishTran
         resolve();
       }),
     );
-    const ready = nextReady;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new PublishError(
-              'ERR_TRANSPORT',
-              `redisTransport: Redis is not reachable at the moment (waited ${readyTimeout} ms)`,
-            ),
-          ),
-        readyTimeout,
-      );
-      ready.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+    return settlesWithin(nextReady, readyTimeout).then((ready) => {
+      if (!ready) {
+        throw new PublishError(
+          'ERR_TRANSPORT',
+          `redisTransport: Redis is not reachable at the moment (waited ${readyTimeout} ms)`,
+        );
+      }
     });
   }
 

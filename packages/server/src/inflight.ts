@@ -1,3 +1,5 @@
+import { settlesWithin } from '@pestras/micro-socket-core/internal';
+
 /**
  * Counts the handlers of a binding that are still running (the asynchronous EVENT, CONNECT,
  * RECONNECT and DISCONNECT handlers whose promise has not settled) so that a shutdown can wait
@@ -19,7 +21,8 @@
 export class InFlightHandlers {
   #running = 0;
   #draining = false;
-  #waiters: Array<() => void> = [];
+  /** Settles when the running count next drops to zero; made only while someone waits. */
+  #idle: { promise: Promise<void>; wake: () => void } | undefined;
 
   /** How many handlers are running now. */
   get running(): number {
@@ -41,10 +44,10 @@ export class InFlightHandlers {
    * to `then` as it is.
    */
   readonly leave = (): void => {
-    if (--this.#running > 0 || this.#waiters.length === 0) return;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    if (--this.#running > 0 || !this.#idle) return;
+    const { wake } = this.#idle;
+    this.#idle = undefined;
+    wake();
   };
 
   /**
@@ -66,16 +69,13 @@ export class InFlightHandlers {
   idle(timeout: number): Promise<boolean> {
     if (this.#running === 0) return Promise.resolve(true);
     if (timeout <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, timeout);
-      this.#waiters.push(wake);
-    });
+    if (!this.#idle) {
+      let wake!: () => void;
+      const promise = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      this.#idle = { promise, wake };
+    }
+    return settlesWithin(this.#idle.promise, timeout);
   }
 }

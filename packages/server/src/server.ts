@@ -1,12 +1,8 @@
-import {
-  createServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@pestras/micro-socket-core';
+import { answerNotFound, listenOn, settlesWithin } from '@pestras/micro-socket-core/internal';
 import { Server, type ServerOptions } from 'socket.io';
 import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
@@ -336,35 +332,21 @@ function disconnectAll(io: Server, timeout: number): Promise<void> {
     for (const socket of [...nsp.sockets.values()]) socket.disconnect();
   }
   for (const conn of connections) conn.close();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise((resolve) => {
-    timer = setTimeout(resolve, timeout);
-  });
-  return Promise.race([closed, expired]).then(() => clearTimeout(timer));
+  return settlesWithin(closed, timeout).then(() => undefined);
 }
 
-function answerNotFound(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found');
-}
-
-function listen(http: HttpServerLike, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      http.off('listening', onListening);
-      reject(
-        new SocketError('ERR_LISTEN', `SocketServer: cannot listen on ${host}:${port}: ${err.message}`, {
-          cause: err,
-        }),
-      );
-    };
-    const onListening = () => {
-      http.off('error', onError);
-      resolve();
-    };
-    http.once('error', onError);
-    http.once('listening', onListening);
-    http.listen(port, host);
-  });
+async function listen(http: HttpServerLike, port: number, host: string): Promise<void> {
+  try {
+    await listenOn(http, port, host);
+  } catch (err) {
+    throw new SocketError(
+      'ERR_LISTEN',
+      `SocketServer: cannot listen on ${host}:${port}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 async function closeIo(
