@@ -11,6 +11,7 @@ import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
+import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
 
 /**
  * How long a HANDSHAKE or USE middleware may take before the socket is refused, in milliseconds.
@@ -58,6 +59,12 @@ export interface BindOptions {
    * connections and events and waits for the running ones. A new one by default.
    */
   inFlight?: InFlightHandlers | null;
+  /**
+   * Inbound rate limits per connection ({@link DEFAULT_RATE_LIMIT} by default: 100 events/s,
+   * bursts of 200, disconnected after 200 refused events); fields given replace the defaults',
+   * `false` turns limits off.
+   */
+  rateLimit?: Partial<RateLimitOptions> | false | null;
 }
 
 function bindNamespace(
@@ -65,6 +72,7 @@ function bindNamespace(
   nsp: Namespace,
   target: Server | Namespace,
   plan: NamespacePlan,
+  rateLimiter: RateLimiter | undefined,
 ): void {
   const inFlight = ctx.inFlight;
   // Another namespace of an already open connection is a new connection too.
@@ -90,8 +98,10 @@ function bindNamespace(
       }
     : undefined;
   const usesocket = plan.usesocket;
+  const limits = rateLimiter?.namespaceLimits();
 
   nsp.on('connection', (socket: Socket) => {
+    if (limits) rateLimiter?.attach(socket, limits);
     if (usesocket.length) socket.use(packetMiddleware(ctx, usesocket, target, socket));
     for (const [event, listener] of events) socket.on(event, listener);
     if (onDisconnect) socket.on('disconnect', onDisconnect);
@@ -126,11 +136,19 @@ function bindNamespace(
  */
 export function bindHandlers(io: Server, handlers: Iterable<object>, options: BindOptions = {}): HandlerPlan {
   const plan = createHandlerPlan(handlers);
+  const logger = safeLogger(options.logger ?? undefined);
+  const rateLimit = resolveRateLimit(options.rateLimit);
+  const rateLimiter = rateLimit ? new RateLimiter(rateLimit, logger) : undefined;
   const ctx: BindContext = {
-    logger: safeLogger(options.logger ?? undefined),
+    logger,
     middlewareTimeout: options.middlewareTimeout ?? DEFAULT_MIDDLEWARE_TIMEOUT,
     inFlight: options.inFlight ?? new InFlightHandlers(),
   };
+  // The main namespace accepts clients even when nothing is bound to it: count their events too.
+  if (rateLimiter && !plan.has('/')) {
+    const limits = rateLimiter.namespaceLimits();
+    io.of('/').on('connection', (socket: Socket) => rateLimiter.attach(socket, limits));
+  }
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   if (maxBufferedBytes > 0) dropSlowConsumers(io, maxBufferedBytes, ctx.logger);
   const maxListeners = options.maxListeners;
@@ -138,7 +156,7 @@ export function bindHandlers(io: Server, handlers: Iterable<object>, options: Bi
   for (const nsPlan of plan.values()) {
     const nsp = io.of(nsPlan.namespace);
     if (typeof maxListeners === 'number') nsp.setMaxListeners(maxListeners);
-    bindNamespace(ctx, nsp, nsPlan.namespace === '/' ? io : nsp, nsPlan);
+    bindNamespace(ctx, nsp, nsPlan.namespace === '/' ? io : nsp, nsPlan, rateLimiter);
   }
   return plan;
 }

@@ -59,7 +59,10 @@ describe('churn', () => {
     process.on('warning', onWarning);
     resources.add(onWarning, (l) => process.off('warning', l));
     const presence = new Presence();
-    const { server, url } = await startSocketServer(resources, [presence]);
+    // join/leave round trips back to back go past the default rate limit (rate-limit.test.ts)
+    const { server, url } = await startSocketServer(resources, [presence], {
+      rateLimit: { perSecond: 1e6, burst: 1e6 },
+    });
     const io = server.io;
     const sockets = resources.add(new Set<import('ws').WebSocket>(), (set) => {
       for (const ws of set) ws.terminate();

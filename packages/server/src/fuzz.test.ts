@@ -167,6 +167,9 @@ describe('hostile input', () => {
       // socket.io keeps the session of a client dropped mid-way for recovery (2 min by default,
       // ~3 KB each, measured); a short window lets this test see what stays for good.
       serverOptions: { connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW } },
+      // The rate limiter stays in the path (fuzzed too) with limits no lane reaches: the lanes
+      // and the monitor send far faster than the defaults allow (see rate-limit.test.ts).
+      rateLimit: { perSecond: 1e6, burst: 1e6 },
     });
     // Sockets of the lanes, terminated at the end; closed ones leave, so the test holds no garbage.
     const rawSockets = resources.add(new Set<WebSocket>(), (set) => {

@@ -4,6 +4,13 @@ export { type BindOptions, bindHandlers, DEFAULT_MIDDLEWARE_TIMEOUT } from './bi
 export { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
 export { InFlightHandlers } from './inflight';
 export {
+  DEFAULT_RATE_LIMIT,
+  type RateLimit,
+  type RateLimitedAck,
+  type RateLimitOptions,
+} from './rate-limit';
+export { boundedRecoveryAdapter, DEFAULT_RECOVERY_LIMITS, type RecoveryLimits } from './recovery';
+export {
   type CloseOptions,
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_HOST,

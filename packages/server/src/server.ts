@@ -8,6 +8,7 @@ import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { SHUTTING_DOWN } from './invoke';
+import { boundedRecoveryAdapter, type DEFAULT_RECOVERY_LIMITS, type RecoveryLimits } from './recovery';
 
 /**
  * The options of a {@link SocketServer} (and of the seed's `MicroSocket`).
@@ -25,14 +26,24 @@ import { SHUTTING_DOWN } from './invoke';
 export interface SocketIOOptions {
   /**
    * socket.io's own server options. Connection state recovery is on by default
-   * ({@link DEFAULT_SERVER_OPTIONS}); `connectionStateRecovery: false` turns it off. CORS stays
-   * closed unless configured here.
+   * ({@link DEFAULT_SERVER_OPTIONS}), held within `recoveryLimits`;
+   * `connectionStateRecovery: false` turns it off. CORS stays closed unless configured here.
    */
   serverOptions?: Partial<ServerOptions> | null;
   /** `setMaxListeners` for the server and every bound namespace; 10 by default. */
   maxListeners?: number | null;
-  /** A socket.io adapter (for example `createAdapter()` of `@socket.io/redis-adapter`). */
+  /**
+   * A socket.io adapter (for example `createAdapter()` of `@socket.io/redis-streams-adapter`).
+   * With one, connection state recovery is that adapter's, within its own limits;
+   * `recoveryLimits` applies only to the default in-memory adapter.
+   */
   adapter?: ServerOptions['adapter'] | null;
+  /**
+   * What connection state recovery may keep with the default in-memory adapter:
+   * {@link DEFAULT_RECOVERY_LIMITS} (10,000 packets, 16 MiB, 10,000 sessions) for the fields
+   * not given.
+   */
+  recoveryLimits?: Partial<RecoveryLimits> | null;
   /** The port of the http server the plugin creates; 3001 by default, 0 for any free port. */
   port?: number | null;
   /** The host of the http server the plugin creates; `'0.0.0.0'` by default. */
@@ -49,6 +60,8 @@ export interface SocketIOOptions {
   middlewareTimeout?: number | null;
   /** See {@link BindOptions.maxBufferedBytes}: 8 MiB by default, 0 for no limit. */
   maxBufferedBytes?: number | null;
+  /** See {@link BindOptions.rateLimit}: 100 events/s, bursts of 200 by default; `false` for none. */
+  rateLimit?: BindOptions['rateLimit'];
 }
 
 /**
@@ -104,8 +117,10 @@ export type HttpServerSource = HttpServerLike | (() => HttpServerLike | null | u
 
 /**
  * socket.io options applied unless `serverOptions` says otherwise: connection state recovery for
- * two minutes, skipping the middlewares on a restored session (socket.io's own defaults for it),
- * and at most 1 MB per incoming message (a client sending more is disconnected). CORS is not
+ * two minutes, skipping the middlewares on a restored session (socket.io's own defaults for it;
+ * what it keeps is bounded by `recoveryLimits`, see {@link DEFAULT_RECOVERY_LIMITS}; every event
+ * the server sends then carries the recovery offset as one more argument), and at most 1 MB per
+ * incoming message (a client sending more is disconnected). CORS is not
  * among them: cross-origin browsers are refused unless `serverOptions.cors` allows them.
  *
  * @example
@@ -124,12 +139,22 @@ export const DEFAULT_PORT = 3001;
 export const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_MAX_LISTENERS = 10;
 
-/** The socket.io server options a {@link SocketIOOptions} stands for. */
+/**
+ * The socket.io server options a {@link SocketIOOptions} stands for: with recovery on and no
+ * adapter given, a {@link boundedRecoveryAdapter} of its own (call it once per server).
+ *
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, toServerOptions({ recoveryLimits: { maxPackets: 1_000 } }));
+ * ```
+ */
 export function toServerOptions(options: SocketIOOptions): Partial<ServerOptions> {
   const merged: Partial<ServerOptions> = { ...DEFAULT_SERVER_OPTIONS, ...options.serverOptions };
   const recovery: unknown = merged.connectionStateRecovery;
   if (recovery === false || recovery === null) delete merged.connectionStateRecovery;
   if (options.adapter) merged.adapter = options.adapter;
+  else if (merged.connectionStateRecovery && !merged.adapter)
+    merged.adapter = boundedRecoveryAdapter(options.recoveryLimits);
   return merged;
 }
 
@@ -224,6 +249,7 @@ export class SocketServer {
       maxListeners: options.maxListeners ?? DEFAULT_MAX_LISTENERS,
       middlewareTimeout: options.middlewareTimeout,
       maxBufferedBytes: options.maxBufferedBytes,
+      rateLimit: options.rateLimit,
       inFlight: this.#inFlight,
     };
     try {
