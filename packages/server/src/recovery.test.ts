@@ -60,8 +60,11 @@ async function dropAndReturn(options: SocketIOOptions, missed: unknown[], client
       return socket;
     }),
   );
-  const received = sockets.map(() => [] as unknown[]);
-  sockets.forEach((socket, i) => socket.on('news', (value: unknown) => received[i]?.push(value)));
+  const received = sockets.map((socket) => {
+    const values: unknown[] = [];
+    socket.on('news', (value: unknown) => values.push(value));
+    return values;
+  });
   for (const socket of sockets) {
     const gone = room.nextDisconnect();
     socket.io.engine.close();
