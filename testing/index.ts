@@ -1,6 +1,9 @@
 // Test tools shared by every package and example: real clients, real processes, deadlines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Socket as ClientSocket,
@@ -122,16 +125,22 @@ export interface RunningProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts a real child process; the resources kill it (SIGKILL) if the test did not stop it. */
+/**
+ * Starts a real child process; the resources kill it (SIGKILL) if the test did not stop it.
+ * `HEALTH_CHECK_DIR` defaults to a temporary folder removed afterwards, so a Micro service writes
+ * its `__health` file there rather than into the example's folder.
+ */
 export function startProcess(
   resources: Resources,
   command: string,
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): RunningProcess {
+  const healthDir = mkdtempSync(join(tmpdir(), 'micro-socket-health-'));
+  resources.add(healthDir, (dir) => rmSync(dir, { recursive: true, force: true }));
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, HEALTH_CHECK_DIR: healthDir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
