@@ -15,6 +15,10 @@ export default defineConfig({
       },
       { find: /^@pestras\/micro-socket-server$/, replacement: src('server') },
       { find: /^@pestras\/micro-socket-publish$/, replacement: src('publish') },
+      {
+        find: /^@pestras\/micro-socket-publish\/testing$/,
+        replacement: fileURLToPath(new URL('./packages/publish/src/memory.ts', import.meta.url)),
+      },
       { find: /^@pestras\/micro-socket-plugin$/, replacement: src('micro') },
     ],
   },

@@ -1,10 +1,10 @@
+import { MemoryHub } from '@pestras/micro-socket-publish/testing';
 import { Resources, waitFor } from '@pestras/micro-socket-testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { describeSemantics, member, settle, startBusServer } from '../test/helpers';
 import { defaultTransport, PublishBus } from './bus';
 import { PROTOCOL } from './codec';
 import { PublishError } from './errors';
-import { MemoryHub } from './memory';
 import { localTransport, type PublishTransport } from './transport';
 
 describeSemantics('semantics table over a MemoryHub (two servers, one process)', async () => {

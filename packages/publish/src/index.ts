@@ -9,7 +9,6 @@ export {
 } from './cluster-primary';
 export { PublishError, type PublishErrorCode } from './errors';
 export { attachPublishRelay, type ClusterLike, type IpcChannel, ipcTransport } from './ipc';
-export { MemoryHub } from './memory';
 export type { SocketIOPublishMessage } from './message';
 export {
   DEFAULT_REDIS_CHANNEL,

@@ -1,13 +1,18 @@
-import { PublishError } from './errors';
-import type { PayloadHandler, PublishTransport } from './transport';
+// The package's own main entry, not './errors': this file is the separate `./testing` entry, and a
+// second copy of PublishError there would fail `instanceof` checks against the main one.
+import { type PayloadHandler, PublishError, type PublishTransport } from '@pestras/micro-socket-publish';
 
 /**
  * Links buses inside one process, as if they were separate processes: each transport from
  * {@link MemoryHub.transport} reaches every other open transport of the hub, asynchronously.
  * Meant for tests of code that publishes, without IPC or Redis.
  *
+ * Exported from `@pestras/micro-socket-publish/testing`, not from the main entry.
+ *
  * @example
  * ```ts
+ * import { MemoryHub } from '@pestras/micro-socket-publish/testing';
+ *
  * const hub = new MemoryHub();
  * const a = new PublishBus(ioA, { transport: hub.transport() });
  * const b = new PublishBus(ioB, { transport: hub.transport() });
