@@ -127,6 +127,29 @@ for (const mode of ['legacy (experimentalDecorators)', 'TC39 standard'] as const
       }
     });
 
+    it('names the class and the method in every decorator error', () => {
+      const failure = (source: string) => {
+        try {
+          compile(`import { CONNECT, EVENT } from '@pestras/micro-socket-core';\n${source}`, legacy);
+        } catch (err) {
+          return err as core.DecoratorError;
+        }
+        throw new Error(`no error for ${source}`);
+      };
+      // Standard decorators do not give a method decorator its class: the class is named for
+      // static members (through a static initializer) and in legacy mode.
+      const instance = legacy ? 'Chat.join' : 'join';
+      expect(failure(`export class Chat { @EVENT('connect') join() {} }`).message).toMatch(
+        new RegExp(`^EVENT on ${instance}: EVENT\\('connect'\\): 'connect' is reserved`),
+      );
+      expect(failure(`export class Chat { @CONNECT([42] as any) join() {} }`).message).toMatch(
+        new RegExp(`^CONNECT on ${instance}: CONNECT: namespaces must be`),
+      );
+      const statics = failure(`export class Chat { @CONNECT() static join() {} }`);
+      expect(statics.code).toBe('ERR_DECORATOR_TARGET');
+      expect(statics.message).toMatch(/^CONNECT on Chat\.join: /);
+    });
+
     it('refuses static methods and malformed namespaces', () => {
       expect(() =>
         compile(
@@ -217,7 +240,12 @@ describe('decorators compiled by esbuild (this file, TC39 standard)', () => {
     for (const rest of cases) {
       let caught: unknown;
       try {
-        (core.EVENT as (...a: unknown[]) => unknown)('x', ...rest);
+        // the error comes when the decorator is applied, naming the method
+        const decorate = (core.EVENT as (...a: unknown[]) => core.HandlerDecorator)('x', ...rest);
+        class Svc {
+          @decorate handler() {}
+        }
+        void Svc;
       } catch (err) {
         caught = err;
       }

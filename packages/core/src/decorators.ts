@@ -1,5 +1,5 @@
 import type { EventDecorator, EventOptions } from './contract';
-import { DecoratorError } from './errors';
+import { DecoratorError, type DecoratorErrorCode } from './errors';
 import { describeValue } from './internal/describe-value';
 import { addLegacyHandler, addStandardHandler, type HandlerMetadata, type HookKind } from './metadata';
 import { normalizeNamespaces } from './namespaces';
@@ -47,14 +47,46 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'removeListener',
 ]);
 
+/**
+ * The decorated member as a message names it: `Chat.onMessage`. A TC39 method decorator is not
+ * given its class, so there the class is named only for static members (through a static
+ * initializer, which runs while the class is defined); other members say which method it is.
+ */
+function memberName(classOrPrototype: unknown, member: string | symbol): string {
+  const ctor =
+    typeof classOrPrototype === 'function' ? classOrPrototype : (classOrPrototype as object)?.constructor;
+  const className = typeof ctor === 'function' && ctor.name ? ctor.name : '<anonymous class>';
+  return `${className}.${String(member)}`;
+}
+
+function located(code: DecoratorErrorCode, where: string, message: string): DecoratorError {
+  return new DecoratorError(code, `${where}: ${message}`);
+}
+
+/**
+ * Runs a decorator's arguments check; a bad argument is reported when the decorator is applied,
+ * where its class and method are known (still when the class is defined).
+ */
+function deferred<T>(check: () => T): { value?: T; problem?: DecoratorError } {
+  try {
+    return { value: check() };
+  } catch (err) {
+    if (!(err instanceof DecoratorError)) throw err;
+    return { problem: err };
+  }
+}
+
 function handlerDecorator(
   decorator: string,
   hook: HookKind,
   namespaces: unknown,
   event?: string,
   options?: EventOptions,
+  earlier?: DecoratorError,
 ): HandlerDecorator {
-  const paths = normalizeNamespaces(decorator, namespaces);
+  const checked = earlier ? { problem: earlier } : deferred(() => normalizeNamespaces(decorator, namespaces));
+  const problem = checked.problem;
+  const paths = checked.value ?? [];
   const entryFor = (method: string | symbol): HandlerMetadata => {
     if (event === undefined) return { hook, method, namespaces: paths };
     return options === undefined
@@ -65,30 +97,43 @@ function handlerDecorator(
   return ((target: unknown, context: unknown): void => {
     if (typeof context === 'object' && context !== null && 'kind' in context) {
       const ctx = context as ClassMethodDecoratorContext;
+      let failure: [DecoratorErrorCode, string] | undefined;
       if (ctx.kind !== 'method' || ctx.static || ctx.private) {
-        throw new DecoratorError(
+        failure = [
           'ERR_DECORATOR_TARGET',
           `${decorator} decorates public instance methods only, not ${ctx.static ? 'static ' : ''}${ctx.private ? 'private ' : ''}${ctx.kind} ${String(ctx.name)}`,
-        );
-      }
-      if (!ctx.metadata) {
-        throw new DecoratorError(
+        ];
+      } else if (problem) failure = [problem.code, problem.message];
+      else if (!ctx.metadata) {
+        failure = [
           'ERR_METADATA_UNAVAILABLE',
           `${decorator}: decorator metadata is unavailable; import '@pestras/micro-socket-core' before defining the class`,
-        );
+        ];
       }
-      addStandardHandler(ctx.metadata, entryFor(ctx.name));
+      if (failure) {
+        const [code, message] = failure;
+        if (!ctx.static) throw located(code, `${decorator} on ${String(ctx.name)}`, message);
+        // A static initializer runs while the class is defined, with the class as `this`.
+        ctx.addInitializer(function (this: unknown) {
+          throw located(code, `${decorator} on ${memberName(this, ctx.name)}`, message);
+        });
+        return;
+      }
+      addStandardHandler(ctx.metadata as object, entryFor(ctx.name));
       return;
     }
     if (typeof context !== 'string' && typeof context !== 'symbol') {
       throw new DecoratorError('ERR_DECORATOR_TARGET', `${decorator} decorates methods only`);
     }
+    const where = `${decorator} on ${memberName(target, context)}`;
     if (typeof target === 'function') {
-      throw new DecoratorError(
+      throw located(
         'ERR_DECORATOR_TARGET',
+        where,
         `${decorator} decorates instance methods only, not static method ${String(context)}`,
       );
     }
+    if (problem) throw located(problem.code, where, problem.message);
     addLegacyHandler((target as { constructor: Function }).constructor, entryFor(context));
   }) as HandlerDecorator;
 }
@@ -225,6 +270,24 @@ export function EVENT<const O extends EventOptions>(
   options: O,
 ): EventDecorator<O>;
 export function EVENT(name: string, second?: unknown, third?: unknown): HandlerDecorator {
+  const checked = deferred(() => {
+    checkEventName(name);
+    const optionsSecond = isPlainObject(second);
+    if (optionsSecond && third !== undefined) {
+      throw new DecoratorError(
+        'ERR_EVENT_OPTIONS_INVALID',
+        `EVENT('${name}'): options come last: EVENT(name, namespaces, options) or EVENT(name, options)`,
+      );
+    }
+    const namespaces = optionsSecond ? undefined : second;
+    return { namespaces, options: checkEventOptions(name, optionsSecond ? second : third) };
+  });
+  const { namespaces, options } = checked.value ?? {};
+  return handlerDecorator('EVENT', 'event', namespaces, name, options, checked.problem);
+}
+
+/** Checks an EVENT name (see {@link RESERVED_EVENTS}). */
+function checkEventName(name: unknown): void {
   if (name === undefined || name === null || name === '') {
     throw new DecoratorError('ERR_EVENT_NAME_MISSING', "EVENT needs an event name, as in @EVENT('message')");
   }
@@ -240,16 +303,6 @@ export function EVENT(name: string, second?: unknown, third?: unknown): HandlerD
       `EVENT('${name}'): '${name}' is reserved by socket.io; use CONNECT, DISCONNECT or another event name`,
     );
   }
-  const optionsSecond = isPlainObject(second);
-  const namespaces = optionsSecond ? undefined : second;
-  const options = optionsSecond ? second : third;
-  if (optionsSecond && third !== undefined) {
-    throw new DecoratorError(
-      'ERR_EVENT_OPTIONS_INVALID',
-      `EVENT('${name}'): options come last: EVENT(name, namespaces, options) or EVENT(name, options)`,
-    );
-  }
-  return handlerDecorator('EVENT', 'event', namespaces, name, checkEventOptions(name, options));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -17,18 +17,21 @@ export interface Logger {
 }
 
 /**
- * A logger whose calls never throw, whatever the user passed; `console` when none, and `warn`
- * falls back to `error` when missing.
+ * A logger whose calls never throw, whatever the user passed; `warn` falls back to `error` when
+ * missing. Without a logger it writes to `console`, except `debug`: the default stays quiet about
+ * what is not a fault (a handler answering with a `SocketError`, say); pass `console` to see it.
  *
  * @example
  * ```ts
  * const log = safeLogger({ error: console.error });
  * log.debug('ignored: no debug method given');
+ * safeLogger(undefined).debug('ignored: the default logger is quiet at debug');
  * log.warn('goes to console.error');
  * ```
  */
 export function safeLogger(logger: Partial<Logger> | undefined): Required<Logger> {
   const base = logger ?? console;
+  const quietDebug = logger === undefined;
   const call =
     (level: keyof Logger, fallback?: keyof Logger) =>
     (message: string, ...meta: unknown[]) => {
@@ -39,5 +42,10 @@ export function safeLogger(logger: Partial<Logger> | undefined): Required<Logger
         // A broken logger must not turn a handled failure into a crash.
       }
     };
-  return { error: call('error'), warn: call('warn', 'error'), info: call('info'), debug: call('debug') };
+  return {
+    error: call('error'),
+    warn: call('warn', 'error'),
+    info: call('info'),
+    debug: quietDebug ? () => {} : call('debug'),
+  };
 }

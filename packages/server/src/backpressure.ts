@@ -1,5 +1,5 @@
 import type { Logger } from '@pestras/micro-socket-core';
-import type { Server } from 'socket.io';
+import type { Engine } from './engine';
 
 /**
  * How many bytes of output a client may leave unread before it is dropped: 8 MiB.
@@ -35,8 +35,8 @@ interface EngineSocket {
  * Checked as each packet is queued, so the cap holds even for a burst sent in one tick; the cost
  * is one addition and one comparison per outgoing packet, and two listeners per connection.
  */
-export function dropSlowConsumers(io: Server, maxBytes: number, logger: Required<Logger>): void {
-  io.engine.on('connection', (conn: EngineSocket) => {
+export function dropSlowConsumers(engine: Engine, maxBytes: number, logger: Required<Logger>): void {
+  engine.on('connection', (conn: EngineSocket) => {
     // Bytes queued in engine.io's write buffer since the transport last took it.
     let queued = 0;
     let dropped = false;

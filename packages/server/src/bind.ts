@@ -7,11 +7,14 @@ import {
 } from '@pestras/micro-socket-core';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { DEFAULT_MAX_BUFFERED_BYTES, dropSlowConsumers } from './backpressure';
+import { forEachEngine } from './engine';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
 import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
+import { warnOversizedMessages } from './oversize';
+import { answerUnknownEvents } from './unknown-event';
 
 /**
  * How long a HANDSHAKE or USE middleware may take before the socket is refused, in milliseconds.
@@ -103,6 +106,7 @@ function bindNamespace(
   nsp.on('connection', (socket: Socket) => {
     if (limits) rateLimiter?.attach(socket, limits);
     if (usesocket.length) socket.use(packetMiddleware(ctx, usesocket, target, socket));
+    answerUnknownEvents(socket);
     for (const [event, listener] of events) socket.on(event, listener);
     if (onDisconnect) socket.on('disconnect', onDisconnect);
     // Events are bound first so that a CONNECT handler still awaiting something misses nothing.
@@ -117,7 +121,8 @@ function bindNamespace(
  * handlers on each socket, each method called on its own instance. Methods for the main server
  * receive the `Server` as first argument, methods for another namespace its `Namespace`.
  *
- * Call it once per server, before clients connect.
+ * Call it once per server, before clients connect; the server may still be unattached
+ * (`new Server(options)`, then `io.attach(httpServer)` or `io.listen(port)`).
  *
  * @returns the plan that was bound, for inspection.
  * @example
@@ -150,7 +155,11 @@ export function bindHandlers(io: Server, handlers: Iterable<object>, options: Bi
     io.of('/').on('connection', (socket: Socket) => rateLimiter.attach(socket, limits));
   }
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  if (maxBufferedBytes > 0) dropSlowConsumers(io, maxBufferedBytes, ctx.logger);
+  // `new Server(options)` has no engine until `io.attach`/`io.listen`: the guards wait for it.
+  forEachEngine(io, (engine) => {
+    if (maxBufferedBytes > 0) dropSlowConsumers(engine, maxBufferedBytes, ctx.logger);
+    warnOversizedMessages(io, engine, ctx.logger);
+  });
   const maxListeners = options.maxListeners;
   if (typeof maxListeners === 'number') io.setMaxListeners(maxListeners);
   for (const nsPlan of plan.values()) {

@@ -63,3 +63,21 @@ export const INTERNAL_ERROR: AckError = Object.freeze({
 export function toAckError(err: unknown): AckError {
   return err instanceof SocketError ? { error: { code: err.code, message: err.message } } : INTERNAL_ERROR;
 }
+
+/**
+ * What a client receives when a HANDSHAKE, USE or USESOCKET middleware failed, that is threw or
+ * rejected something that is not a {@link SocketError}: as `connect_error` (`err.message`, and
+ * `err.data.code` on the client) or as the refused packet's ack. The failure itself is logged
+ * with its stack; nothing of it reaches the client.
+ *
+ * @example
+ * ```ts
+ * // client
+ * socket.on('connect_error', (err) => {
+ *   if ((err as { data?: { code?: string } }).data?.code === MIDDLEWARE_FAILED.error.code) retryLater();
+ * });
+ * ```
+ */
+export const MIDDLEWARE_FAILED: AckError = Object.freeze({
+  error: Object.freeze({ code: 'ERR_MIDDLEWARE_FAILED', message: 'Internal server error' }),
+});

@@ -1,7 +1,7 @@
 export type { Logger } from '@pestras/micro-socket-core';
 export { DEFAULT_MAX_BUFFERED_BYTES } from './backpressure';
 export { type BindOptions, bindHandlers, DEFAULT_MIDDLEWARE_TIMEOUT } from './bind';
-export { type AckError, INTERNAL_ERROR, SocketError, toAckError } from './errors';
+export { type AckError, INTERNAL_ERROR, MIDDLEWARE_FAILED, SocketError, toAckError } from './errors';
 export { InFlightHandlers } from './inflight';
 export {
   DEFAULT_RATE_LIMIT,

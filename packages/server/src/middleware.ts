@@ -1,35 +1,64 @@
 import type { HandlerRef } from '@pestras/micro-socket-core';
 import type { Socket } from 'socket.io';
-import { SocketError, toAckError } from './errors';
+import { type AckError, MIDDLEWARE_FAILED, SocketError } from './errors';
 import { type BindContext, isThenable, reportFailure } from './invoke';
 
 type Next = (err?: Error) => void;
 
-function asError(err: unknown, code: string): Error {
+// One rule for every middleware (HANDSHAKE, USE, USESOCKET):
+// - `next(err)` is a deliberate answer, as in socket.io: its message reaches the client;
+// - a SocketError, passed or thrown, reaches the client with its message and its code;
+// - anything else thrown or rejected is a fault: logged with its stack, and the client gets
+//   MIDDLEWARE_FAILED, nothing of the original text.
+
+/** A value passed to `next` that is not an Error: a string is its message. */
+function passedError(err: unknown, code: string): Error {
   return err instanceof Error ? err : new SocketError(code, typeof err === 'string' ? err : 'Rejected');
+}
+
+/** An error that socket.io sends as `connect_error` with `data: { code }` (`err.data.code` on the client). */
+function withCode(code: string, message: string): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+/** The `connect_error` a client receives for a refusal: a SocketError's code travels as `data.code`. */
+function connectError(err: Error): Error {
+  return err instanceof SocketError ? withCode(err.code, err.message) : err;
+}
+
+/** What a thrown or rejected value becomes for the client. */
+function thrownAnswer(err: unknown): AckError {
+  return err instanceof SocketError ? { error: { code: err.code, message: err.message } } : MIDDLEWARE_FAILED;
 }
 
 /**
  * A HANDSHAKE/USE method as a socket.io namespace middleware: `next` can be called once, a throw
- * or rejection counts as `next(err)`, and a method that never answers is cut off.
+ * or rejection refuses the socket (see the rule above), and a method that never answers is cut off.
  */
 export function namespaceMiddleware(ctx: BindContext, ref: HandlerRef, target: unknown) {
   const label = ref.hook === 'use' ? 'USE' : 'HANDSHAKE';
   return (socket: Socket, next: Next): void => {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
-    const finish = (err?: unknown) => {
+    const settle = (err: Error | undefined) => {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
-      next(err === undefined || err === null ? undefined : asError(err, 'ERR_MIDDLEWARE_REJECTED'));
+      next(err);
+    };
+    const answer = (err?: unknown) => {
+      settle(
+        err === undefined || err === null
+          ? undefined
+          : connectError(passedError(err, 'ERR_MIDDLEWARE_REJECTED')),
+      );
     };
     if (ctx.middlewareTimeout > 0) {
       timer = setTimeout(() => {
         ctx.logger.warn(
           `micro-socket: ${label} ${String(ref.method)} did not call next within ${ctx.middlewareTimeout} ms`,
         );
-        finish(
+        answer(
           new SocketError('ERR_MIDDLEWARE_TIMEOUT', 'Connection refused: the server did not answer in time'),
         );
       }, ctx.middlewareTimeout);
@@ -37,10 +66,11 @@ export function namespaceMiddleware(ctx: BindContext, ref: HandlerRef, target: u
     }
     const fail = (err: unknown) => {
       reportFailure(ctx, label, ref, err);
-      finish(err ?? new SocketError('ERR_MIDDLEWARE_REJECTED', 'Rejected'));
+      const { code, message } = thrownAnswer(err).error;
+      settle(withCode(code, message));
     };
     try {
-      const result = ref.fn.call(ref.instance, target, socket, finish);
+      const result = ref.fn.call(ref.instance, target, socket, answer);
       if (isThenable(result)) result.then(undefined, fail);
     } catch (err) {
       fail(err);
@@ -60,21 +90,10 @@ export function packetMiddleware(
 ) {
   return (packet: unknown[], next: Next): void => {
     let index = 0;
-    const reject = (err: unknown, thrown: boolean) => {
+    const refuse = (answer: AckError, err: Error) => {
       const ack = packet[packet.length - 1];
-      if (typeof ack === 'function') {
-        const payload =
-          thrown || err instanceof SocketError
-            ? toAckError(err)
-            : {
-                error: {
-                  code: 'ERR_PACKET_REJECTED',
-                  message: err instanceof Error ? err.message : String(err),
-                },
-              };
-        ack(payload);
-      }
-      next(asError(err, 'ERR_PACKET_REJECTED'));
+      if (typeof ack === 'function') ack(answer);
+      next(err);
     };
     const step = (): void => {
       const ref = refs[index++];
@@ -86,14 +105,20 @@ export function packetMiddleware(
       const once = (err?: unknown) => {
         if (called) return;
         called = true;
-        if (err === undefined || err === null) step();
-        else reject(err, false);
+        if (err === undefined || err === null) {
+          step();
+          return;
+        }
+        const error = passedError(err, 'ERR_PACKET_REJECTED');
+        const code = error instanceof SocketError ? error.code : 'ERR_PACKET_REJECTED';
+        refuse({ error: { code, message: error.message } }, error);
       };
       const fail = (err: unknown) => {
         reportFailure(ctx, 'USESOCKET', ref, err);
         if (called) return;
         called = true;
-        reject(err, true);
+        const answer = thrownAnswer(err);
+        refuse(answer, new SocketError(answer.error.code, answer.error.message));
       };
       try {
         const result = ref.fn.call(ref.instance, target, packet, once, socket);
