@@ -95,6 +95,11 @@ export function packetMiddleware(
       if (typeof ack === 'function') ack(answer);
       next(err);
     };
+    const refusePassed = (err: unknown) => {
+      const error = passedError(err, 'ERR_PACKET_REJECTED');
+      const code = error instanceof SocketError ? error.code : 'ERR_PACKET_REJECTED';
+      refuse({ error: { code, message: error.message } }, error);
+    };
     const step = (): void => {
       const ref = refs[index++];
       if (!ref) {
@@ -105,13 +110,8 @@ export function packetMiddleware(
       const once = (err?: unknown) => {
         if (called) return;
         called = true;
-        if (err === undefined || err === null) {
-          step();
-          return;
-        }
-        const error = passedError(err, 'ERR_PACKET_REJECTED');
-        const code = error instanceof SocketError ? error.code : 'ERR_PACKET_REJECTED';
-        refuse({ error: { code, message: error.message } }, error);
+        if (err === undefined || err === null) step();
+        else refusePassed(err);
       };
       const fail = (err: unknown) => {
         reportFailure(ctx, 'USESOCKET', ref, err);
