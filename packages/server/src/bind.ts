@@ -12,8 +12,8 @@ import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
-import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
 import { warnOversizedMessages } from './oversize';
+import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
 import { answerUnknownEvents } from './unknown-event';
 
 /**
