@@ -47,6 +47,16 @@ export class ClusterChat {
     return { ...this.#identity, socketId: socket.id, transport: socket.conn.transport.name };
   }
 
+  /** A handler that takes `ms` (up to 5 s) to answer: what a graceful shutdown must wait for. */
+  @EVENT('work')
+  async work(_io: Server, _socket: Socket, ms: unknown) {
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 5_000) {
+      throw new SocketError('BAD_DURATION', 'work takes 0 to 5000 ms');
+    }
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return { done: ms, ...this.#identity };
+  }
+
   @EVENT('join')
   async join(_io: Server, socket: Socket, room: unknown) {
     const name = roomName(room);

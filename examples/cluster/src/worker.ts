@@ -1,15 +1,17 @@
-// One cluster worker: a socket.io server on an http server that does not listen (the primary
-// owns the port and hands connections over), the IPC publish bus, and the chat handlers.
+// One cluster worker: a socket.io server on its own http server that does not listen (the
+// primary owns the port and hands connections over; requests outside socket.io get 404), the IPC
+// publish bus, and the chat handlers.
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { ipcTransport, PublishBus, serveStickyWorker } from '@pestras/micro-socket-publish';
 import { SocketServer } from '@pestras/micro-socket-server';
 import { ClusterChat } from './chat.js';
 
 export async function runWorker(): Promise<void> {
   const workerId = cluster.worker?.id ?? 0;
-  const http = createServer();
-  const server = new SocketServer({ serverOptions: { pingInterval: 5_000, pingTimeout: 5_000 } }, http);
+  const server = new SocketServer({
+    listen: false,
+    serverOptions: { pingInterval: 5_000, pingTimeout: 5_000 },
+  });
   // The bus needs the socket.io server the handlers are bound to; no client reaches a handler
   // before serveStickyWorker below, by which time the bus exists.
   let bus!: PublishBus;
@@ -20,7 +22,7 @@ export async function runWorker(): Promise<void> {
   await server.start([chat]);
   bus = new PublishBus(server.io, { transport: ipcTransport() });
   await bus.ready();
-  const sticky = serveStickyWorker(server.io, http);
+  const sticky = serveStickyWorker(server.io);
   console.log(
     `worker ${workerId} pid ${process.pid} ready, ${Math.round(process.uptime() * 1000)} ms after its start`,
   );
@@ -29,8 +31,9 @@ export async function runWorker(): Promise<void> {
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // No new sessions here; the open ones (polling ones too) drain: their acks, then the disconnect.
     sticky.close();
-    await server.close();
+    await server.close({ timeout: 4_000 });
     await bus.close();
     console.log(`worker ${workerId} pid ${process.pid} stopped (${signal})`);
     process.exit(0);

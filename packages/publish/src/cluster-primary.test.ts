@@ -1,9 +1,12 @@
 import cluster from 'node:cluster';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
+import { dirname } from 'node:path';
 import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { Server } from 'socket.io';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { bundleFixture } from '../test/helpers';
 import { type ClusterPrimary, type ClusterPrimaryOptions, startClusterPrimary } from './cluster-primary';
 import { PublishError } from './errors';
@@ -15,6 +18,8 @@ let exec: string;
 beforeAll(() => {
   exec = bundleFixture('./fixtures/cluster-primary.ts', 'cluster-primary-worker');
 });
+// The bundle is this run's alone: leave nothing behind in the package.
+afterAll(() => rmSync(dirname(exec), { recursive: true, force: true }));
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -81,7 +86,7 @@ describe('startClusterPrimary', () => {
     );
   });
 
-  test("learns the workers' engine.io path and body limit", async () => {
+  test("learns the workers' engine.io path; bodies are the workers' to read, up to their own limit", async () => {
     const { primary, url } = await start({ mode: 'custom-path' });
     await readyCount(primary, 2);
     const clients = await Promise.all(
@@ -131,30 +136,48 @@ describe('startClusterPrimary', () => {
     expect(after.workerId).not.toBe(victim.id);
   });
 
-  test('routes nothing more to a worker that stopped serving, not even its own sessions', async () => {
+  test('routes no new session to a worker that stopped taking them, and the requests of its open sessions still', async () => {
     const { primary, url } = await start();
     await readyCount(primary, 2);
-    const sessions: Array<{ workerId: number; sid: string }> = [];
+    const sessions: Array<{ socket: ClientSocket; workerId: number; sid: string }> = [];
     while (new Set(sessions.map((s) => s.workerId)).size < 2) {
       const socket = await connected(client(resources, url, { transports: ['polling'] }), 10_000);
-      sessions.push(await request<{ workerId: number; sid: string }>(socket, 'whoami'));
+      sessions.push({ socket, ...(await request<{ workerId: number; sid: string }>(socket, 'whoami')) });
     }
-    const stopping = primary.workers().find((w) => w.id === sessions[0]!.workerId)!;
-    stopping.send('fixture:stop-sticky');
+    const draining = sessions[0]!;
+    primary
+      .workers()
+      .find((w) => w.id === draining.workerId)!
+      .send('fixture:stop-sticky');
     await waitFor('one ready worker', () => primary.readyWorkers().length === 1);
-    const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sessions[0]!.sid}`);
-    expect(response.status).toBe(400);
+    // Its polling client still gets its answers from it: that is what lets it drain.
+    expect(await request(draining.socket, 'whoami')).toMatchObject({ workerId: draining.workerId });
     for (let i = 0; i < 4; i++) {
       const socket = await connected(client(resources, url), 10_000);
       expect(await request(socket, 'whoami')).toMatchObject({ workerId: primary.readyWorkers()[0]!.id });
     }
   });
 
-  test('holds a handshake until a worker is ready, then answers 503 after routeTimeout', async () => {
+  test('holds a handshake until a worker is ready and hands it to that worker', async () => {
+    const { primary, url } = await start({ mode: 'never-ready' });
+    await waitFor('workers online', () => primary.workers().length === 2);
+    const [late] = primary.workers();
+    await nextEvent(late!, 'message', 10_000);
+    const handshake = fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    // No worker is ready: the handshake can only be answered once one is.
+    late!.send('fixture:serve');
+    const response = await handshake;
+    expect(response.status).toBe(200);
+    const { sid } = JSON.parse((await response.text()).slice(1)) as { sid: string };
+    expect(sid.startsWith(`${late!.id}.`)).toBe(true);
+  });
+
+  test('answers a handshake 503 when no worker becomes ready within routeTimeout', async () => {
     const { primary, url } = await start({ mode: 'never-ready', routeTimeout: 300 });
     await waitFor('workers online', () => primary.workers().length === 2);
     const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
     expect(response.status).toBe(503);
+    expect(primary.pendingBytes).toBe(0);
   });
 
   test('hands over a request whose body arrives after its head, body included', async () => {
@@ -182,16 +205,17 @@ describe('startClusterPrimary', () => {
   });
 
   test('refuses hostile or slow connections without disturbing the others', async () => {
-    const { primary, url } = await start({ routeTimeout: 300, maxHeaderSize: 1024 });
+    const { primary, url } = await start({ routeTimeout: 300, maxRequestLineBytes: 1024 });
     await readyCount(primary, 2);
     const healthy = await connected(client(resources, url), 10_000);
     expect(await raw(primary.port, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n')).toMatch(
       /^HTTP\/1\.1 400 /,
     );
-    expect(await raw(primary.port, `GET / HTTP/1.1\r\nX: ${'a'.repeat(2000)}`)).toMatch(/^HTTP\/1\.1 431 /);
-    expect(await raw(primary.port, 'GET /socket.io/?EIO=4 HTTP/1.1\r\nHost: slow')).toMatch(
-      /^HTTP\/1\.1 408 /,
-    );
+    expect(await raw(primary.port, `GET /${'a'.repeat(2000)}`)).toMatch(/^HTTP\/1\.1 414 /);
+    expect(await raw(primary.port, 'GET /socket.io/?EIO=4&transport=pol')).toMatch(/^HTTP\/1\.1 408 /);
+    // Routed by its request line; the worker's own parser answers the rest.
+    expect(await raw(primary.port, 'GET /health HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 404 /);
+    expect(await raw(primary.port, 'GET /health HTTP/1.1\r\nBad Header\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await raw(primary.port, 'GET /socket.io/?EIO=4&transport=polling HTTP/1.1', { end: true })).toBe(
       '',
     );
@@ -231,6 +255,152 @@ describe('startClusterPrimary', () => {
     const port = (taken.address() as { port: number }).port;
     await expect(start({ port })).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
     expect(cluster.workers && Object.keys(cluster.workers)).toEqual([]);
+  });
+});
+
+/** Opens a polling session through the primary; returns its sid. */
+async function handshake(url: string): Promise<string> {
+  const body = await (await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).text();
+  return (JSON.parse(body.slice(1)) as { sid: string }).sid;
+}
+
+/** Writes `parts` to a raw connection, each after its delay; resolves with the whole answer. */
+function exchange(port: number, parts: Array<{ after: number; bytes: string }>): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = netConnect(port, '127.0.0.1', async () => {
+      for (const part of parts) {
+        if (part.after > 0) await new Promise((r) => setTimeout(r, part.after));
+        if (!socket.destroyed) socket.write(part.bytes);
+      }
+    });
+    let answer = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+// The attacks of issue 9, each against a real primary and real workers. Each failed before the
+// fix it names; docs/reliability.md has the figures.
+describe('cluster primary under attack', () => {
+  test('finding 1: a header of 16 300 spaces and a bare LF costs the primary nothing; other clients go on', async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    const attack = `POST /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\nX:${' '.repeat(16_300)}\n\r\n`;
+    const answers = Promise.all(
+      Array.from({ length: 4 }, () => exchange(primary.port, [{ after: 0, bytes: attack }])),
+    );
+    // Before the fix the primary spent over 60 s on each: this client timed out.
+    const socket = await connected(client(resources, url, { transports: ['polling'] }), 10_000);
+    expect(await request(socket, 'whoami')).toMatchObject({ workerId: expect.any(Number) });
+    // The workers' own parser refuses the request, as a single process would.
+    for (const answer of await answers) expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  test('finding 3: 300 connections declaring 1 MB bodies make the primary hold nothing of them', async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    const rssBefore = process.memoryUsage().rss;
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, primary.pendingBytes);
+    }, 5);
+    resources.add(sampler, clearInterval);
+    const body = 'x'.repeat(999_999);
+    const head =
+      'POST /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n';
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        exchange(primary.port, [
+          { after: 0, bytes: head },
+          { after: 0, bytes: body },
+        ]),
+      ),
+    );
+    const rssGrowth = (process.memoryUsage().rss - rssBefore) / 1e6;
+    console.log(
+      `finding 3: primary held at most ${peak} bytes; its RSS grew ${rssGrowth.toFixed(1)} MB for 300 MB sent`,
+    );
+    // Each was handed to a worker at its request line and answered there (a POST handshake is
+    // 400), or refused at once (503) while the chunks already in flight to workers held the cap.
+    const handed = answers.filter((a) => /^HTTP\/1\.1 400 /.test(a)).length;
+    const refused = answers.filter((a) => /^HTTP\/1\.1 503 /.test(a)).length;
+    console.log(`finding 3: ${handed} answered by a worker, ${refused} refused by the primary`);
+    expect(handed + refused).toBe(300);
+    expect(handed).toBeGreaterThan(100);
+    expect(peak).toBeLessThanOrEqual(8 * 1024 * 1024);
+    // Before the fix the primary buffered every body: 1 GB for 1 000 of them.
+    expect(rssGrowth).toBeLessThan(150);
+    expect(primary.pendingBytes).toBe(0);
+    const socket = await connected(client(resources, url), 10_000);
+    expect(await request(socket, 'whoami')).toMatchObject({ workerId: expect.any(Number) });
+  });
+
+  test('finding 3: maxPendingBytes caps what the primary holds across connections; the rest get 503', async () => {
+    const { primary, url } = await start({ maxPendingBytes: 64 * 1024, routeTimeout: 3_000 });
+    await readyCount(primary, 2);
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, primary.pendingBytes);
+    }, 2);
+    resources.add(sampler, clearInterval);
+    // 100 request lines of 4 000 bytes that never end: 400 KB against a 64 KB cap.
+    const slow = Array.from({ length: 100 }, () =>
+      exchange(primary.port, [{ after: 0, bytes: `GET /${'a'.repeat(4_000)}` }]),
+    );
+    const socket = await connected(client(resources, url), 10_000);
+    expect(await request(socket, 'whoami')).toMatchObject({ workerId: expect.any(Number) });
+    const answers = await Promise.all(slow);
+    const refused = answers.filter((a) => /^HTTP\/1\.1 503 /.test(a)).length;
+    const timedOut = answers.filter((a) => /^HTTP\/1\.1 408 /.test(a)).length;
+    console.log(
+      `finding 3: cap 65536, peak held ${peak} bytes, ${refused} refused 503, ${timedOut} timed out 408`,
+    );
+    expect(peak).toBeLessThanOrEqual(64 * 1024);
+    expect(refused).toBeGreaterThanOrEqual(80);
+    expect(refused + timedOut).toBe(100);
+    expect(primary.pendingBytes).toBe(0);
+  });
+
+  test('finding 4: a body sent after Expect: 100-continue or late reaches the worker, every time', async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    const sids = await Promise.all(Array.from({ length: 40 }, () => handshake(url)));
+    const answers = await Promise.all(
+      sids.map((sid, i) =>
+        exchange(primary.port, [
+          {
+            after: 0,
+            bytes:
+              `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\n` +
+              `${i % 2 === 0 ? 'Expect: 100-continue\r\n' : ''}Content-Length: 2\r\n\r\n`,
+          },
+          { after: i % 21, bytes: '40' },
+        ]),
+      ),
+    );
+    // Before the fix the primary read (and dropped) bodies that arrived after it routed: 1 to 15 of 30 hung.
+    const ok = answers.filter((a) => /HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/.test(a));
+    expect(ok).toHaveLength(40);
+  });
+
+  test('finding 5: chunked bodies with chunk extensions and trailers are answered', async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    for (const chunked of ['2;ext=1\r\n40\r\n0\r\n\r\n', '2\r\n40\r\n0\r\nX-Trailer: 1\r\n\r\n']) {
+      const sid = await handshake(url);
+      const answer = await exchange(primary.port, [
+        {
+          after: 0,
+          bytes: `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        },
+        { after: 20, bytes: chunked },
+      ]);
+      // Before the fix: 408 after routeTimeout, the primary still waiting for its own idea of the last chunk.
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+    }
   });
 });
 

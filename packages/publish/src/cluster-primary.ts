@@ -3,8 +3,10 @@ import { EventEmitter } from 'node:events';
 import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import { PublishError } from './errors';
+import { stopReading } from './hand-over';
 import { attachPublishRelay } from './ipc';
-import { StickyRequestReader, type StickyRoute } from './sticky-request';
+import { RequestLineReader } from './request-line';
+import { httpResponse, refuse, UNKNOWN_SESSION } from './responses';
 import {
   isStickyMessage,
   STICKY_MESSAGE_KEY,
@@ -47,8 +49,16 @@ export interface ClusterPrimaryOptions {
   env?: Record<string, string | undefined>;
   /** Where worker exits, restarts and refused connections are logged; `console` by default. */
   logger?: Partial<Logger>;
-  /** Milliseconds before a worker that died is replaced; 500 by default. */
+  /**
+   * Milliseconds before a worker that died is replaced; 500 by default. A worker that dies again
+   * before it served for `restartWindow` doubles the delay of the next restart, up to
+   * `maxRestartDelay` (exponential backoff): a worker crashing in a loop costs the primary little.
+   */
   restartDelay?: number;
+  /** The longest restart delay of the backoff; 30 000 by default. */
+  maxRestartDelay?: number;
+  /** Milliseconds a worker must run after it became ready for the backoff to start over; 10 000 by default. */
+  restartWindow?: number;
   /** Milliseconds `close()` gives workers to exit after SIGTERM before SIGKILL; 5 000 by default. */
   shutdownTimeout?: number;
   /** Close on SIGTERM and SIGINT, then exit the process (code 0, or 1 if closing failed). Off by default. */
@@ -58,15 +68,24 @@ export interface ClusterPrimaryOptions {
    * also report their own, so this only matters for requests arriving before a worker is ready.
    */
   path?: string;
-  /** Milliseconds a connection may take to send the request the primary routes it by; 10 000 by default. */
-  routeTimeout?: number;
-  /** The largest request head the primary reads, in bytes; 16 384 by default (Node's own limit). */
-  maxHeaderSize?: number;
   /**
-   * The largest request body the primary reads to route it, in bytes; 1e6 by default (engine.io's
-   * `maxHttpBufferSize`). A worker reporting a larger `maxHttpBufferSize` raises it.
+   * Milliseconds a connection may take to send its request line (and to wait for a ready worker);
+   * 10 000 by default. It gets 408 after that.
    */
-  maxHttpBufferSize?: number;
+  routeTimeout?: number;
+  /**
+   * The longest request line the primary reads, in bytes; 8 192 by default. The primary routes by
+   * the request line alone (the `sid` in its target) and hands every byte it read to the worker,
+   * whose own http parser reads the headers and the body. 414 above it.
+   */
+  maxRequestLineBytes?: number;
+  /**
+   * The most bytes the primary holds at once, across every connection it is still reading or
+   * handing over; 8 MiB by default (1 024 connections at `maxRequestLineBytes`). A connection
+   * whose bytes would go past it is refused with 503, so no number of connections can make the
+   * primary hold more.
+   */
+  maxPendingBytes?: number;
   /** Relay the publish bus's IPC messages between workers ({@link attachPublishRelay}); true by default. */
   publishRelay?: boolean;
 }
@@ -89,37 +108,14 @@ export interface ClusterPrimaryEvents {
 const DEFAULTS = {
   host: '0.0.0.0',
   restartDelay: 500,
+  maxRestartDelay: 30_000,
+  restartWindow: 10_000,
   shutdownTimeout: 5_000,
   path: '/socket.io/',
   routeTimeout: 10_000,
-  maxHeaderSize: 16_384,
-  maxHttpBufferSize: 1e6,
+  maxRequestLineBytes: 8_192,
+  maxPendingBytes: 8 * 1024 * 1024,
 };
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  413: 'Payload Too Large',
-  431: 'Request Header Fields Too Large',
-  503: 'Service Unavailable',
-};
-
-/** engine.io's own answer to an unknown session, so clients react exactly as to a worker's. */
-const UNKNOWN_SESSION = JSON.stringify({ code: 1, message: 'Session ID unknown' });
-
-function httpResponse(status: number, body: string, type = 'text/plain; charset=utf-8'): string {
-  return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-    `Connection: close\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  );
-}
-
-function refuse(socket: NetSocket, response: string): void {
-  socket.removeAllListeners('data');
-  socket.end(response);
-  // A client that never reads its answer must not hold the socket open.
-  setTimeout(() => socket.destroy(), 1_000).unref();
-}
 
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -159,14 +155,19 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   #next = 0;
   /** The engine.io paths the workers serve: the option's, and every path a worker reported. */
   readonly #paths = new Set<string>();
-  #maxBodyBytes: number;
+  /** Bytes held across every connection being read or handed over (at most `maxPendingBytes`). */
+  #pendingBytes = 0;
+  /** Consecutive early deaths, for the restart backoff. */
+  #crashes = 0;
+  /** When each worker became ready, for the restart backoff. */
+  readonly #readySince = new Map<number, number>();
   /** Connections waiting for a first worker to be ready. */
   #waiting = new Set<(worker: Worker | undefined) => void>();
   /** Connections the primary is still reading, so close() can drop them. */
   readonly #reading = new Set<NetSocket>();
   readonly #restarts = new Set<NodeJS.Timeout>();
   /** Connections sent to a worker whose IPC write has not completed yet, by worker id. */
-  readonly #handing = new Map<number, Set<NetSocket>>();
+  readonly #handing = new Map<number, Set<() => void>>();
   #detachRelay: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
@@ -182,6 +183,12 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       host: options.host ?? DEFAULTS.host,
       logger: options.logger ?? console,
       restartDelay: positiveInteger('restartDelay', options.restartDelay ?? DEFAULTS.restartDelay, 0),
+      maxRestartDelay: positiveInteger(
+        'maxRestartDelay',
+        options.maxRestartDelay ?? DEFAULTS.maxRestartDelay,
+        0,
+      ),
+      restartWindow: positiveInteger('restartWindow', options.restartWindow ?? DEFAULTS.restartWindow, 0),
       shutdownTimeout: positiveInteger(
         'shutdownTimeout',
         options.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
@@ -190,11 +197,15 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       handleSignals: options.handleSignals ?? false,
       path: options.path ?? DEFAULTS.path,
       routeTimeout: positiveInteger('routeTimeout', options.routeTimeout ?? DEFAULTS.routeTimeout, 1),
-      maxHeaderSize: positiveInteger('maxHeaderSize', options.maxHeaderSize ?? DEFAULTS.maxHeaderSize, 64),
-      maxHttpBufferSize: positiveInteger(
-        'maxHttpBufferSize',
-        options.maxHttpBufferSize ?? DEFAULTS.maxHttpBufferSize,
-        0,
+      maxRequestLineBytes: positiveInteger(
+        'maxRequestLineBytes',
+        options.maxRequestLineBytes ?? DEFAULTS.maxRequestLineBytes,
+        64,
+      ),
+      maxPendingBytes: positiveInteger(
+        'maxPendingBytes',
+        options.maxPendingBytes ?? DEFAULTS.maxPendingBytes,
+        1024,
       ),
       publishRelay: options.publishRelay ?? true,
     };
@@ -207,7 +218,6 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     if (options.silent !== undefined) settings.silent = options.silent;
     this.#settings = settings;
     this.#paths.add(this.#options.path);
-    this.#maxBodyBytes = this.#options.maxHttpBufferSize;
     this.#env = { ...options.env };
     this.#log = safeLogger(options.logger);
     this.#server = createServer((socket) => this.#accept(socket));
@@ -237,6 +247,11 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** The workers that currently take new connections, in routing order. */
   readyWorkers(): Worker[] {
     return [...this.#ready];
+  }
+
+  /** Bytes the primary holds now, across every connection it reads or hands over. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
   }
 
   /** @internal Called once by {@link startClusterPrimary}. */
@@ -276,9 +291,12 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   }
 
   /**
-   * Stops accepting connections, sends SIGTERM to every worker and resolves once they all
-   * exited; a worker still running after `shutdownTimeout` gets SIGKILL. Workers are not
-   * replaced from then on. Safe to call more than once.
+   * Shuts the cluster down without dropping what can drain: new sessions are refused (503), every
+   * worker gets SIGTERM, the requests of open sessions still reach their worker while it drains
+   * (so polling clients, like websocket ones, get the acks of handlers in flight and then the
+   * disconnect), and the port closes once every worker exited. A worker still running after
+   * `shutdownTimeout` gets SIGKILL. Workers are not replaced from then on. Safe to call more
+   * than once.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -288,9 +306,9 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   async #shutdown(): Promise<void> {
     for (const timer of this.#restarts) clearTimeout(timer);
     this.#restarts.clear();
-    this.#server.close();
-    for (const socket of this.#reading) socket.destroy();
-    this.#reading.clear();
+    // New sessions are refused from now on (503); the requests of open sessions are still routed
+    // to their worker while it drains (its polling clients get their last acks and the
+    // disconnect through this port), so the port closes only once every worker exited.
     for (const resolve of [...this.#waiting]) resolve(undefined);
     this.#ready = [];
     const running = this.workers();
@@ -318,6 +336,12 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       }
       await all;
     }
+    // Not awaiting close's callback: with handles sent to workers that all exited, Node 20's
+    // net.Server waits for a reply from workers it no longer has, and never calls it. The
+    // listening handle itself closes at once.
+    this.#server.close();
+    for (const socket of this.#reading) socket.destroy();
+    this.#reading.clear();
     this.#detach();
   }
 
@@ -380,18 +404,33 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   #onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.id);
     this.#unready(worker);
-    for (const socket of this.#handing.get(worker.id) ?? []) socket.destroy();
+    for (const release of [...(this.#handing.get(worker.id) ?? [])]) release();
     this.#handing.delete(worker.id);
+    const readySince = this.#readySince.get(worker.id);
+    this.#readySince.delete(worker.id);
     this.emit('exit', worker, code, signal);
     if (this.#closing) return;
+    const delay = this.#restartDelay(readySince);
     this.#log.warn(
-      `cluster primary: worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; replacing it in ${this.#options.restartDelay} ms`,
+      `cluster primary: worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; replacing it in ${delay} ms`,
     );
     const timer = setTimeout(() => {
       this.#restarts.delete(timer);
       this.#fork();
-    }, this.#options.restartDelay);
+    }, delay);
     this.#restarts.add(timer);
+  }
+
+  /**
+   * Exponential backoff: `restartDelay` after a worker that served for `restartWindow`, doubled
+   * for each worker in a row that died sooner (or never became ready), up to `maxRestartDelay`.
+   */
+  #restartDelay(readySince: number | undefined): number {
+    const { restartDelay, maxRestartDelay, restartWindow } = this.#options;
+    const served = readySince !== undefined && Date.now() - readySince >= restartWindow;
+    this.#crashes = served ? 0 : this.#crashes + 1;
+    const factor = 2 ** Math.min(Math.max(this.#crashes - 1, 0), 30);
+    return Math.min(restartDelay * factor, Math.max(maxRestartDelay, restartDelay));
   }
 
   #unready(worker: Worker): void {
@@ -406,11 +445,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     if (isStickyMessage(message, 'ready')) {
       if (this.#closing || this.#ready.includes(worker)) return;
       if (typeof message.path === 'string' && message.path.startsWith('/')) this.#paths.add(message.path);
-      const limit = message.maxHttpBufferSize;
-      if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit > this.#maxBodyBytes) {
-        this.#maxBodyBytes = limit;
-      }
       this.#ready.push(worker);
+      this.#readySince.set(worker.id, Date.now());
       this.emit('ready', worker);
       for (const resolve of [...this.#waiting]) resolve(this.#pick());
     } else if (isStickyMessage(message, 'stopping')) {
@@ -431,56 +467,98 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
 
   #accept(socket: NetSocket): void {
     socket.on('error', () => socket.destroy());
-    if (this.#closing) {
+    if (this.#closing && this.#workers.size === 0) {
       socket.destroy();
       return;
     }
     this.#reading.add(socket);
-    const reader = new StickyRequestReader({
+    const reader = new RequestLineReader({
       paths: this.#paths,
-      maxHeaderBytes: this.#options.maxHeaderSize,
-      maxBodyBytes: this.#maxBodyBytes,
+      maxRequestLineBytes: this.#options.maxRequestLineBytes,
     });
+    const held = this.#holder();
     const timer = setTimeout(() => {
-      this.#reading.delete(socket);
+      stop();
+      held.free();
       refuse(socket, httpResponse(408, 'Request Timeout'));
     }, this.#options.routeTimeout);
     const stop = () => {
       clearTimeout(timer);
       this.#reading.delete(socket);
       socket.off('data', onData);
-      socket.off('close', stop);
+      socket.off('close', onClose);
+    };
+    const onClose = () => {
+      stop();
+      held.free();
     };
     const onData = (chunk: Buffer) => {
+      if (!held.add(chunk.length)) {
+        stop();
+        held.free();
+        refuse(socket, httpResponse(503, 'Service Unavailable'));
+        return;
+      }
       const route = reader.push(chunk);
       if (route.action === 'wait') return;
       stop();
-      socket.pause();
-      this.#route(socket, route, reader.bytes(), Date.now() + this.#options.routeTimeout);
+      if (route.action === 'reject') {
+        held.free();
+        refuse(socket, httpResponse(route.status, route.message));
+        return;
+      }
+      // Not one byte more: the rest of the request is the worker's to read.
+      const buffered = stopReading(socket);
+      for (const extra of buffered) held.add(extra.length);
+      const bytes = buffered.length > 0 ? Buffer.concat([reader.bytes(), ...buffered]) : reader.bytes();
+      this.#route(socket, route.sid, bytes, held, Date.now() + this.#options.routeTimeout);
     };
     socket.on('data', onData);
-    socket.once('close', stop);
+    socket.once('close', onClose);
+  }
+
+  /** Counts the bytes one connection makes the primary hold against `maxPendingBytes`. */
+  #holder(): { add(bytes: number): boolean; free(): void } {
+    let held = 0;
+    return {
+      add: (bytes) => {
+        if (this.#pendingBytes + bytes > this.#options.maxPendingBytes) return false;
+        held += bytes;
+        this.#pendingBytes += bytes;
+        return true;
+      },
+      free: () => {
+        this.#pendingBytes -= held;
+        held = 0;
+      },
+    };
   }
 
   #route(
     socket: NetSocket,
-    route: Exclude<StickyRoute, { action: 'wait' }>,
-    head: Buffer,
+    sid: string | undefined,
+    bytes: Buffer,
+    held: { free(): void },
     deadline: number,
   ): void {
-    if (route.action === 'reject') {
-      refuse(socket, httpResponse(route.status, route.message));
-      return;
-    }
-    if (route.sid !== undefined) {
-      const owner = this.#ownerOf(route.sid);
-      if (owner) this.#handOver(owner, socket, head);
-      else refuse(socket, httpResponse(400, UNKNOWN_SESSION, 'application/json'));
+    const handOver = (worker: Worker) => this.#handOver(worker, socket, bytes, held);
+    const refused = (response: string) => {
+      held.free();
+      refuse(socket, response);
+    };
+    if (sid !== undefined) {
+      const owner = this.#ownerOf(sid);
+      if (owner) handOver(owner);
+      else refused(httpResponse(400, UNKNOWN_SESSION, 'application/json'));
       return;
     }
     const worker = this.#pick();
     if (worker) {
-      this.#handOver(worker, socket, head);
+      handOver(worker);
+      return;
+    }
+    if (this.#closing) {
+      refused(httpResponse(503, 'Service Unavailable'));
       return;
     }
     // No worker is ready yet (start-up, or all of them being replaced): wait for one.
@@ -488,28 +566,34 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       clearTimeout(timer);
       socket.off('close', onClose);
       this.#waiting.delete(wait);
-      if (ready) this.#handOver(ready, socket, head);
-      else refuse(socket, httpResponse(503, 'Service Unavailable'));
+      if (ready) handOver(ready);
+      else refused(httpResponse(503, 'Service Unavailable'));
     };
     const onClose = () => {
       clearTimeout(timer);
       this.#waiting.delete(wait);
+      held.free();
     };
     const timer = setTimeout(() => wait(undefined), Math.max(0, deadline - Date.now()));
     socket.once('close', onClose);
     this.#waiting.add(wait);
   }
 
+  /**
+   * The worker that owns a session: any worker of this primary still connected, ready or
+   * draining. A worker that stopped taking new sessions still serves the requests of its open
+   * ones until it exits, which is what lets its polling clients drain.
+   */
   #ownerOf(sid: string): Worker | undefined {
     const id = workerIdOfSession(sid);
     const worker = id === undefined ? undefined : this.#workers.get(id);
-    return worker && this.#ready.includes(worker) && worker.isConnected() ? worker : undefined;
+    return worker?.isConnected() ? worker : undefined;
   }
 
-  #handOver(worker: Worker, socket: NetSocket, head: Buffer): void {
+  #handOver(worker: Worker, socket: NetSocket, bytes: Buffer, held: { free(): void }): void {
     const message: StickyConnectionMessage = {
       [STICKY_MESSAGE_KEY]: 'connection',
-      head: head.toString('base64'),
+      head: bytes.toString('base64'),
     };
     // keepOpen: the primary keeps its copy of the connection until the handle is written to the
     // worker's channel, then closes that copy. Node sends handles one at a time and, should the
@@ -520,11 +604,12 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       pending = new Set();
       this.#handing.set(worker.id, pending);
     }
-    pending.add(socket);
     const release = () => {
-      pending.delete(socket);
+      pending.delete(release);
+      held.free();
       socket.destroy();
     };
+    pending.add(release);
     try {
       worker.send(message, socket, { keepOpen: true }, release);
     } catch {

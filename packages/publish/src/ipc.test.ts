@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -51,7 +52,7 @@ beforeAll(() => {
   fixture = bundleFixture('./fixtures/ipc.ts', 'ipc-worker');
 });
 afterAll(() => {
-  if (fixture) rmSync(fixture, { force: true });
+  if (fixture) rmSync(dirname(fixture), { recursive: true, force: true });
 });
 
 function connecting(resources: Resources, workers: FixtureWorker[]) {

@@ -44,11 +44,9 @@ export interface StickyReadyMessage {
   readonly [STICKY_MESSAGE_KEY]: 'ready';
   /** The worker's engine.io path, as engine.io matches it (`'/socket.io/'`). */
   readonly path?: string;
-  /** The worker's engine.io `maxHttpBufferSize`: the primary reads bodies up to it. */
-  readonly maxHttpBufferSize?: number;
 }
 
-/** Worker → primary: route no new connections to this worker. */
+/** Worker → primary: route no new sessions to this worker (the requests of its open ones still reach it). */
 export interface StickyStoppingMessage {
   readonly [STICKY_MESSAGE_KEY]: 'stopping';
 }

@@ -45,12 +45,21 @@ export interface StickyWorkerProcess {
 export interface StickyWorkerOptions {
   /** The cluster worker and its IPC channel; the current `node:cluster` worker by default. */
   worker?: StickyWorkerProcess;
+  /**
+   * Milliseconds a handed-over connection may take to complete its request head: the primary
+   * routes by the request line alone, so a client slow to send its headers is this worker's to
+   * cut off (408, then closed). 10 000 by default, like the primary's `routeTimeout`.
+   */
+  headersTimeout?: number;
 }
 
+const DEFAULT_HEADERS_TIMEOUT = 10_000;
+const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
 /**
- * A worker serving the connections its sticky primary routes to it. `close()` stops taking
- * new ones (the primary then routes elsewhere once this worker exits); sockets already handed
- * over stay with socket.io.
+ * A worker serving the connections its sticky primary routes to it. `close()` tells the
+ * primary to route no new session here; the requests of the open sessions still arrive until the
+ * worker exits, so closing the socket.io server afterwards drains every client, polling ones too.
  *
  * @example
  * ```ts
@@ -66,15 +75,12 @@ export interface StickyWorkerOptions {
 export interface StickyWorker {
   /** The cluster worker id, the prefix of every engine.io session id this worker creates. */
   readonly workerId: number;
-  /** Stops accepting handed-over connections; idempotent. */
+  /** Asks the primary for no new sessions (the open ones keep being served until exit); idempotent. */
   close(): void;
 }
 
 /** Marks an http server a sticky worker serves: two would each take every handed-over connection. */
 const SERVED = Symbol.for('@pestras/micro-socket-publish/sticky-worker');
-
-const SERVICE_UNAVAILABLE =
-  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 /** The path engine.io matches requests against (it adds the trailing slash unless told not to). */
 function enginePath(io: Server): string {
@@ -109,6 +115,9 @@ function currentWorker(): StickyWorkerProcess {
  * HTTP request with `Connection: close` so the next request of a client is routed on its own,
  * and tells the primary this worker is ready. The worker's http server must not listen itself:
  * `httpServer` (by default the one `io` is attached to) only receives the handed-over connections.
+ * It must answer requests outside socket.io: a `SocketServer` created with `listen: false` answers
+ * them 404; an http server of your own needs a request handler (engine.io leaves it every request
+ * outside its path).
  *
  * Plain HTTP only: the primary reads each request to route it, so TLS is terminated in front of
  * it. Requires a primary started with {@link startClusterPrimary}; throws a {@link PublishError}
@@ -118,16 +127,20 @@ function currentWorker(): StickyWorkerProcess {
  * @example
  * ```ts
  * import cluster from 'node:cluster';
- * import { createServer } from 'node:http';
  * import { SocketServer } from '@pestras/micro-socket-server';
  * import { serveStickyWorker, startClusterPrimary } from '@pestras/micro-socket-publish';
  *
  * if (cluster.isPrimary) {
  *   await startClusterPrimary({ workers: 2, port: 3001, handleSignals: true });
  * } else {
- *   const http = createServer(); // not listening: the primary owns the port
- *   const server = await new SocketServer(null, http).start([new Chat()]);
- *   serveStickyWorker(server.io, http);
+ *   // Its own http server (404 outside socket.io), not listening: the primary owns the port.
+ *   const server = await new SocketServer({ listen: false }).start([new Chat()]);
+ *   const sticky = serveStickyWorker(server.io);
+ *   process.once('SIGTERM', async () => {
+ *     sticky.close(); // no new sessions; the open ones drain
+ *     await server.close();
+ *     process.exit(0);
+ *   });
  * }
  * ```
  */
@@ -140,7 +153,7 @@ export function serveStickyWorker(
   const http = httpServer ?? (io as unknown as { httpServer?: HttpServer }).httpServer;
   const engine = (
     io as unknown as {
-      engine?: { generateId: (req: IncomingMessage) => string; opts?: { maxHttpBufferSize?: number } };
+      engine?: { generateId: (req: IncomingMessage) => string };
     }
   ).engine;
   if (!http || typeof http.emit !== 'function' || !engine) {
@@ -159,32 +172,52 @@ export function serveStickyWorker(
   (http as unknown as Record<symbol, unknown>)[SERVED] = true;
   engine.generateId = () => stickySessionId(worker.id);
 
-  const closeEveryResponse = (_req: IncomingMessage, res: ServerResponse) => {
+  const headersTimeout = options.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT;
+  if (!Number.isInteger(headersTimeout) || headersTimeout < 1) {
+    throw new PublishError(
+      'ERR_INVALID_OPTIONS',
+      'serveStickyWorker: headersTimeout must be a positive integer',
+    );
+  }
+  /** Handed-over connections whose request head has not arrived yet, with their deadline. */
+  const awaitingHead = new Map<unknown, NodeJS.Timeout>();
+  const headArrived = (req: IncomingMessage) => {
+    clearTimeout(awaitingHead.get(req.socket));
+    awaitingHead.delete(req.socket);
+  };
+  const closeEveryResponse = (req: IncomingMessage, res: ServerResponse) => {
+    headArrived(req);
     if (!res.headersSent) res.setHeader('Connection', 'close');
   };
   http.prependListener('request', closeEveryResponse);
+  http.prependListener('upgrade', headArrived);
 
   let closed = false;
+  // Served even after close(): the primary still routes the requests of this worker's open
+  // sessions while it drains (socket.io itself refuses new handshakes while closing).
   const onMessage = (message: unknown, handle?: unknown) => {
     if (!isStickyMessage(message, 'connection')) return;
     if (!(handle instanceof NetSocket)) return;
-    if (closed) {
-      // Handed over before the primary learnt this worker stopped: a clean refusal, not a hang.
-      handle.on('error', () => {});
-      handle.end(SERVICE_UNAVAILABLE);
-      return;
-    }
     const head = typeof message.head === 'string' ? Buffer.from(message.head, 'base64') : Buffer.alloc(0);
     // The primary already read these bytes from the connection: give them back before the http
     // parser starts reading, so it sees the request from its first byte.
     if (head.length > 0) handle.unshift(head);
+    const deadline = setTimeout(() => {
+      awaitingHead.delete(handle);
+      handle.end(REQUEST_TIMEOUT);
+      setTimeout(() => handle.destroy(), 1_000).unref();
+    }, headersTimeout);
+    awaitingHead.set(handle, deadline);
+    handle.once('close', () => {
+      clearTimeout(deadline);
+      awaitingHead.delete(handle);
+    });
     http.emit('connection', handle);
   };
   worker.channel.on('message', onMessage);
   const ready: StickyReadyMessage = {
     [STICKY_MESSAGE_KEY]: 'ready',
     path: enginePath(io),
-    maxHttpBufferSize: engine.opts?.maxHttpBufferSize,
   };
   // With a callback, a failed send is reported there instead of as a process 'error' event.
   worker.channel.send(ready, undefined, undefined, ignoreSendError);

@@ -1,5 +1,5 @@
 // Test support for this package's tests; not exported by the package.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,14 @@ import { PublishBus, type PublishBusOptions } from '../src/bus';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Bundles a TypeScript fixture of this package into an ES module next to the package's
- * node_modules (so its external imports resolve), and returns the file's path.
+ * Bundles a TypeScript fixture of this package into an ES module in a directory of its own under
+ * the package's node_modules (so its external imports resolve), and returns the file's path.
+ * Remove `dirname(path)` when done.
  */
 export function bundleFixture(entry: string, name: string): string {
-  const outDir = `${packageDir}node_modules/.fixtures`;
-  mkdirSync(outDir, { recursive: true });
-  const outfile = `${outDir}/${name}-${process.pid}.mjs`;
+  const root = `${packageDir}node_modules/.fixtures`;
+  mkdirSync(root, { recursive: true });
+  const outfile = `${mkdtempSync(`${root}/${name}-`)}/${name}.mjs`;
   // esbuild is a devDependency of this package: a clean `pnpm install --frozen-lockfile` has it.
   buildSync({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],

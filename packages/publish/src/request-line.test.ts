@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'vitest';
+import { type ConnectionRoute, RequestLineReader } from './request-line';
+import { stickySessionId, workerIdOfSession } from './sticky-session';
+
+const LIMITS = { paths: ['/socket.io/', '/ws/'], maxRequestLineBytes: 1024 };
+
+function read(...chunks: string[]): ConnectionRoute[] {
+  const reader = new RequestLineReader(LIMITS);
+  return chunks.map((chunk) => reader.push(Buffer.from(chunk, 'latin1')));
+}
+
+describe('sticky session ids', () => {
+  test('name the worker that created them, with 128 random bits', () => {
+    const sid = stickySessionId(12);
+    expect(sid).toMatch(/^12\.[A-Za-z0-9_-]{22}$/);
+    expect(workerIdOfSession(sid)).toBe(12);
+    expect(stickySessionId(12)).not.toBe(sid);
+  });
+
+  test('a foreign or forged id names no worker', () => {
+    for (const sid of [
+      'AbCdEfGhIjKlMnOpQrSt',
+      '0.AbCdEfGhIjKlMnOpQrSt',
+      '1.short',
+      'x.AbCdEfGhIjKlMnOpQrSt',
+      '',
+    ]) {
+      expect(workerIdOfSession(sid)).toBeUndefined();
+    }
+  });
+});
+
+describe('RequestLineReader', () => {
+  test('routes a handshake (no sid) once the request line is complete, across chunks', () => {
+    expect(read('GET /socket.io/?EIO=4&transport=pol', 'ling HTTP/1.1\r', '\nHost: a')).toEqual([
+      { action: 'wait' },
+      { action: 'wait' },
+      { action: 'route', sid: undefined },
+    ]);
+  });
+
+  test('routes by the sid of a polling request or a websocket upgrade, before any header', () => {
+    const sid = stickySessionId(3);
+    expect(read(`POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\n`)).toEqual([
+      { action: 'route', sid },
+    ]);
+    expect(
+      read(`GET /socket.io/?EIO=4&transport=websocket&sid=${encodeURIComponent(sid)} HTTP/1.1\r\n`),
+    ).toEqual([{ action: 'route', sid }]);
+  });
+
+  test('hands over every byte it read, the head and body after the line included', () => {
+    const request =
+      'POST /socket.io/?EIO=4&transport=polling&sid=1.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n' +
+      'Host: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n40';
+    const reader = new RequestLineReader(LIMITS);
+    expect(reader.push(Buffer.from(request.slice(0, 10)))).toEqual({ action: 'wait' });
+    expect(reader.push(Buffer.from(request.slice(10)))).toEqual({
+      action: 'route',
+      sid: '1.AbCdEfGhIjKlMnOpQrStUv',
+    });
+    expect(reader.bytes().toString('latin1')).toBe(request);
+  });
+
+  test('skips the empty lines llhttp skips before the request line', () => {
+    expect(read('\r\n\r\n', '\nGET /ws/?sid=2.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n')).toEqual([
+      { action: 'wait' },
+      { action: 'route', sid: '2.AbCdEfGhIjKlMnOpQrStUv' },
+    ]);
+  });
+
+  test('reads the sid under every engine.io path only, as engine.io does', () => {
+    expect(read('GET /ws/?EIO=4&sid=1.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n')).toEqual([
+      { action: 'route', sid: '1.AbCdEfGhIjKlMnOpQrStUv' },
+    ]);
+    for (const target of [
+      '/health?sid=1.AbCdEfGhIjKlMnOpQrStUv',
+      'http://host/socket.io/?sid=1.AbCdEfGhIjKlMnOpQrStUv',
+      '/socket.io?sid=1.AbCdEfGhIjKlMnOpQrStUv',
+    ]) {
+      expect(read(`GET ${target} HTTP/1.1\r\n`)).toEqual([{ action: 'route', sid: undefined }]);
+    }
+    expect(read('GET /socket.io/?EIO=4&sid= HTTP/1.1\r\n')).toEqual([{ action: 'route', sid: undefined }]);
+    // engine.io's reading of a repeated parameter: the last one.
+    expect(read('GET /ws/?sid=1.AbCdEfGhIjKlMnOpQrStUv&sid=2.AbCdEfGhIjKlMnOpQrStUv HTTP/1.1\r\n')).toEqual([
+      { action: 'route', sid: '2.AbCdEfGhIjKlMnOpQrStUv' },
+    ]);
+  });
+
+  test('refuses what is not HTTP; leaves every other judgement to the worker', () => {
+    const status = (...chunks: string[]) => {
+      const last = read(...chunks).at(-1);
+      return last?.action === 'reject' ? last.status : last?.action;
+    };
+    expect(status('\x16\x03\x01 tls hello\r\n')).toBe(400);
+    expect(status('get / HTTP/1.1\r\n')).toBe(400);
+    expect(status(' GET / HTTP/1.1\r\n')).toBe(400);
+    // llhttp's call (it refuses both), answered by the worker as in a single process.
+    expect(status('GET / HTTP/2.5\r\n')).toBe('route');
+    expect(status('GET /a\tb HTTP/1.1\r\n')).toBe('route');
+  });
+
+  test('refuses a request line over maxRequestLineBytes with 414, leading empty lines counted', () => {
+    const status = (...chunks: string[]) => {
+      const last = read(...chunks).at(-1);
+      return last?.action === 'reject' ? last.status : last?.action;
+    };
+    expect(status(`GET /${'a'.repeat(1100)}`)).toBe(414);
+    expect(status(`GET /${'a'.repeat(1100)} HTTP/1.1\r\n`)).toBe(414);
+    expect(status('\r\n'.repeat(600))).toBe(414);
+    expect(status(`GET /${'a'.repeat(1000)} HTTP/1.1\r\n`)).toBe('route');
+  });
+
+  test('keeps its decision once made', () => {
+    const reader = new RequestLineReader(LIMITS);
+    const first = reader.push(Buffer.from('GET /socket.io/?EIO=4 HTTP/1.1\r\n'));
+    expect(reader.push(Buffer.from('GET /other HTTP/1.1\r\n\r\n'))).toBe(first);
+  });
+
+  test('finding 1 (regression): the header that took the old reader over 60 s is not even parsed', () => {
+    // `X:` then 16 300 spaces and a bare LF: the old header regex backtracked cubically on it.
+    const attack = `POST /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nX:${' '.repeat(16_300)}\n\r\n`;
+    const reader = new RequestLineReader({ paths: ['/socket.io/'], maxRequestLineBytes: 8_192 });
+    expect(reader.push(Buffer.from(attack, 'latin1'))).toEqual({ action: 'route', sid: undefined });
+    expect(reader.bytes().length).toBe(attack.length);
+  });
+});
