@@ -14,7 +14,7 @@
 // run on the unchanged sources: a test that already fails would otherwise "catch" every mutant.
 // Sources are restored after each mutant, on an exception, on Ctrl-C or SIGTERM, and at the start
 // of the next run when this one was killed outright (a journal under node_modules keeps them).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ const RUN_TIMEOUT = 10 * 60_000;
  * @property {string} replace its replacement (`$1`… are groups of `find`)
  * @property {string[]} tests the test files that must catch it
  * @property {string} [testName] vitest `-t`: only the tests whose full name matches
+ * @property {string} [build] a package whose build its tests use (processes started from
+ *   `dist/`): built with the mutant, and again once the source is restored
  */
 
 /** @type {Mutant[]} */
@@ -91,6 +93,16 @@ const MUTANTS = [
     replace: 'setTimeout(resolve, 2 ** 31 - 1)',
     tests: ['packages/micro/src/exit.test.ts'],
   },
+  {
+    id: 'plugin-exit-timeout-ignored',
+    what: 'MicroSocket ignores its exitTimeout option and always waits the default 2 s',
+    file: 'packages/micro/src/plugin.ts',
+    find: /this\.options\.exitTimeout \?\? DEFAULT_EXIT_TIMEOUT/,
+    replace: 'DEFAULT_EXIT_TIMEOUT',
+    tests: ['packages/micro/src/plugin.test.ts'],
+    testName: 'exitTimeout',
+    build: '@pestras/micro-socket-plugin',
+  },
 ];
 
 /** The source with the mutation applied; throws when its target is not there. */
@@ -117,13 +129,17 @@ function mutate(mutant, source) {
   return mutated;
 }
 
-/** Puts back whatever the journal holds; returns the files restored. */
+/**
+ * Puts back what the journal holds (the original source, and the build made from it when the
+ * mutant was built); returns the files restored.
+ */
 function restoreJournal() {
   if (!existsSync(journal)) return [];
-  const originals = JSON.parse(readFileSync(journal, 'utf8'));
-  for (const [file, text] of Object.entries(originals)) writeFileSync(join(root, file), text);
+  const { file, original, build } = JSON.parse(readFileSync(journal, 'utf8'));
+  writeFileSync(join(root, file), original);
+  if (build) spawnSync('pnpm', ['--filter', build, 'run', 'build'], { cwd: root, stdio: 'ignore' });
   rmSync(journal, { force: true });
-  return Object.keys(originals);
+  return [build ? `${file} (and rebuilt ${build})` : file];
 }
 
 let child;
@@ -143,10 +159,8 @@ process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('exit', () => restoreJournal());
 
-/** Runs vitest on the mutant's tests; resolves with its exit code and the failed tests' names. */
-function runTests(mutant) {
-  const args = ['exec', 'vitest', 'run', ...mutant.tests, '--reporter=verbose'];
-  if (mutant.testName) args.push('-t', mutant.testName);
+/** Runs pnpm with `args` in its own process group; resolves with its exit code and output. */
+function run(args) {
   return new Promise((resolve) => {
     child = spawn('pnpm', args, {
       cwd: root,
@@ -164,19 +178,33 @@ function runTests(mutant) {
     const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), RUN_TIMEOUT);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      // vitest's verbose reporter marks a failed test with ×
-      const failed = output
-        .split('\n')
-        .filter((line) => /^\s*×/.test(line))
-        .map((line) =>
-          line
-            .replace(/^\s*×\s*/, '')
-            .replace(/\s+\d+ms$/, '')
-            .trim(),
-        );
-      resolve({ code: code ?? signal, failed: [...new Set(failed)], output });
+      resolve({ code: code ?? signal, output });
     });
   });
+}
+
+/** Runs vitest on the mutant's tests; resolves with its exit code and the failed tests' names. */
+async function runTests(mutant) {
+  const args = ['exec', 'vitest', 'run', ...mutant.tests, '--reporter=verbose'];
+  if (mutant.testName) args.push('-t', mutant.testName);
+  const { code, output } = await run(args);
+  // vitest's verbose reporter marks a failed test with ×
+  const failed = output
+    .split('\n')
+    .filter((line) => /^\s*×/.test(line))
+    .map((line) =>
+      line
+        .replace(/^\s*×\s*/, '')
+        .replace(/\s+\d+ms$/, '')
+        .trim(),
+    );
+  return { code, failed: [...new Set(failed)], output };
+}
+
+/** Builds a package; throws with its output when the build fails. */
+async function build(pkg) {
+  const { code, output } = await run(['--filter', pkg, 'run', 'build']);
+  if (code !== 0) throw new Error(`building ${pkg} failed:\n${output.slice(-4_000)}`);
 }
 
 const args = process.argv.slice(2);
@@ -233,15 +261,17 @@ const results = [];
 for (const mutant of selected) {
   const file = join(root, mutant.file);
   const original = readFileSync(file, 'utf8');
-  writeFileSync(journal, JSON.stringify({ [mutant.file]: original }));
+  writeFileSync(journal, JSON.stringify({ file: mutant.file, original, build: mutant.build }));
   writeFileSync(file, mutate(mutant, original));
   process.stdout.write(`${mutant.id} … `);
   let outcome;
   try {
+    if (mutant.build) await build(mutant.build);
     outcome = await runTests(mutant);
   } finally {
     writeFileSync(file, original);
-    rmSync(journal, { force: true });
+    if (mutant.build) await build(mutant.build);
+    rmSync(journal, { force: true }); // only now: an interrupted rebuild is redone at the next start
   }
   const killed = outcome.code !== 0;
   console.log(killed ? `killed by ${outcome.failed[0] ?? `exit code ${outcome.code}`}` : 'SURVIVED');
