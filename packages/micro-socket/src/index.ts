@@ -1,15 +1,23 @@
 // The seed README's API, re-exported by name from the packages that implement it.
 export {
+  type AckFailure,
+  type ClientToServerEvents,
   CONNECT,
   CodedError,
   DecoratorError,
   type DecoratorErrorCode,
   DISCONNECT,
+  defineEvents,
   EVENT,
+  type EventContracts,
+  type EventDecorator,
+  type EventOptions,
   HANDSHAKE,
   type HandlerDecorator,
   type Namespaces,
   RECONNECT,
+  type ServerToClientEvents,
+  type StandardSchemaV1,
   USE,
   USESOCKET,
 } from '@pestras/micro-socket-core';
@@ -21,4 +29,12 @@ export {
   type MicroSocketOptions,
 } from '@pestras/micro-socket-plugin';
 export type { PublishOptions, SocketIOPublishMessage } from '@pestras/micro-socket-publish';
-export { type AckError, type Logger, SocketError, type SocketIOOptions } from '@pestras/micro-socket-server';
+export {
+  type AckError,
+  type Logger,
+  MAX_VALIDATION_ISSUES,
+  SocketError,
+  type SocketIOOptions,
+  type ValidationAckError,
+  type ValidationIssue,
+} from '@pestras/micro-socket-server';

@@ -15,6 +15,7 @@ import { namespaceMiddleware, packetMiddleware } from './middleware';
 import { warnOversizedMessages } from './oversize';
 import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
 import { answerUnknownEvents } from './unknown-event';
+import { hasContract, invokeContractEvent } from './validate';
 
 /**
  * How long a HANDSHAKE or USE middleware may take before the socket is refused, in milliseconds.
@@ -89,9 +90,14 @@ function bindNamespace(
   // so a connection costs no closure per event.
   const events = [...plan.events].map(([event, refs]) => {
     const label = `EVENT '${event}'`;
-    const listener = function (this: Socket, ...args: unknown[]) {
-      invokeEvent(ctx, label, refs, [target, this, ...args]);
-    };
+    // An event without a contract keeps the listener it always had: validation costs it nothing.
+    const listener = hasContract(refs)
+      ? function (this: Socket, ...args: unknown[]) {
+          invokeContractEvent(ctx, label, refs, target, this, args);
+        }
+      : function (this: Socket, ...args: unknown[]) {
+          invokeEvent(ctx, label, refs, [target, this, ...args]);
+        };
     return [event, listener] as const;
   });
   const disconnect = plan.disconnect;

@@ -22,3 +22,4 @@ export {
   SocketServer,
   toServerOptions,
 } from './server';
+export { MAX_VALIDATION_ISSUES, type ValidationAckError, type ValidationIssue } from './validate';

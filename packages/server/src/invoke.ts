@@ -57,6 +57,93 @@ export function invokeHook(ctx: BindContext, label: string, ref: HandlerRef, arg
 }
 
 /**
+ * The client's ack of one event, answered at most once whichever handler answers first.
+ * `send` is what handlers receive as their `ack`.
+ */
+export class EventReply {
+  answered = false;
+  readonly #ctx: BindContext;
+  readonly #label: string;
+  readonly #fn: (...values: unknown[]) => void;
+
+  constructor(ctx: BindContext, label: string, fn: (...values: unknown[]) => void) {
+    this.#ctx = ctx;
+    this.#label = label;
+    this.#fn = fn;
+  }
+
+  /** Answers with `values` unless the event is answered already. */
+  readonly send = (...values: unknown[]): void => {
+    if (this.answered) return;
+    this.answered = true;
+    this.deliver(values);
+  };
+
+  /** Reserves the answer (for one that is checked first): false when it is taken already. */
+  claim(): boolean {
+    if (this.answered) return false;
+    this.answered = true;
+    return true;
+  }
+
+  /** Sends `values` to the client, whatever `answered` says. */
+  deliver(values: unknown[]): void {
+    const fn = this.#fn;
+    try {
+      fn(...values);
+    } catch (err) {
+      // socket.io encodes the answer right here: a value it cannot encode (a cycle, nesting too
+      // deep for its binary scan) throws, and must not become an unhandled rejection. Its ack
+      // function marks itself sent only after encoding, so the client can still get an answer.
+      this.#ctx.logger.error(`micro-socket: ${this.#label} could not send its ack`, err);
+      try {
+        fn(INTERNAL_ERROR);
+      } catch {
+        // nothing more to tell this client
+      }
+    }
+  }
+}
+
+function failEvent(ctx: BindContext, label: string, ref: HandlerRef, reply: EventReply, err: unknown): void {
+  reportFailure(ctx, label, ref, err);
+  if (!reply.answered) reply.send(toAckError(err));
+}
+
+/**
+ * Calls one EVENT handler whose client asked for an ack: a returned value (or the value of a
+ * returned promise) answers through `ack`, a throw or rejection answers with its error.
+ */
+export function callEventHandler(
+  ctx: BindContext,
+  label: string,
+  ref: HandlerRef,
+  args: unknown[],
+  reply: EventReply,
+  ack: (value: unknown) => void,
+): void {
+  try {
+    const result = ref.fn.apply(ref.instance, args);
+    if (isThenable(result)) {
+      const inFlight = ctx.inFlight;
+      inFlight.enter();
+      result.then(
+        (value) => {
+          inFlight.leave();
+          if (!reply.answered && value !== undefined) ack(value);
+        },
+        (err) => {
+          inFlight.leave();
+          failEvent(ctx, label, ref, reply, err);
+        },
+      );
+    } else if (!reply.answered && result !== undefined) ack(result);
+  } catch (err) {
+    failEvent(ctx, label, ref, reply, err);
+  }
+}
+
+/**
  * Runs the EVENT handlers of one event. `args` is `[target, socket, ...clientArgs]`, with the
  * client's ack function last when it asked for one.
  */
@@ -77,51 +164,8 @@ export function invokeEvent(
     (last as (v: unknown) => void)(SHUTTING_DOWN);
     return;
   }
-
-  let answered = false;
-  const ack = (...values: unknown[]) => {
-    if (answered) return;
-    answered = true;
-    try {
-      (last as (...v: unknown[]) => void)(...values);
-    } catch (err) {
-      // socket.io encodes the answer right here: a value it cannot encode (a cycle, nesting too
-      // deep for its binary scan) throws, and must not become an unhandled rejection. Its ack
-      // function marks itself sent only after encoding, so the client can still get an answer.
-      ctx.logger.error(`micro-socket: ${label} could not send its ack`, err);
-      try {
-        (last as (v: unknown) => void)(INTERNAL_ERROR);
-      } catch {
-        // nothing more to tell this client
-      }
-    }
-  };
-  const answer = (value: unknown) => {
-    if (!answered && value !== undefined) ack(value);
-  };
+  const reply = new EventReply(ctx, label, last as (...values: unknown[]) => void);
+  const ack = reply.send;
   args[args.length - 1] = ack;
-  for (const ref of refs) {
-    const fail = (err: unknown) => {
-      reportFailure(ctx, label, ref, err);
-      if (!answered) ack(toAckError(err));
-    };
-    try {
-      const result = ref.fn.apply(ref.instance, args);
-      if (isThenable(result)) {
-        inFlight.enter();
-        result.then(
-          (value) => {
-            inFlight.leave();
-            answer(value);
-          },
-          (err) => {
-            inFlight.leave();
-            fail(err);
-          },
-        );
-      } else answer(result);
-    } catch (err) {
-      fail(err);
-    }
-  }
+  for (const ref of refs) callEventHandler(ctx, label, ref, args, reply, ack);
 }
