@@ -28,6 +28,28 @@ export interface EventOptions<
   readonly args?: Args;
   /** The schema of the handler's answer (its return value or its call of `ack`). */
   readonly ack?: Ack;
+  /**
+   * This event's own inbound rate limit per connection, a token bucket of `burst` events refilled
+   * at `perSecond`, instead of the binding's default bucket; `false` exempts the event. Over it,
+   * the handler does not run and the ack gets `ERR_RATE_LIMITED` (see the server's `rateLimit`).
+   */
+  readonly rateLimit?: EventRateLimit | false;
+}
+
+/**
+ * An event's own rate limit: `burst` events at once, refilled at `perSecond` events per second.
+ *
+ * @example
+ * ```ts
+ * class Chat {
+ *   @EVENT('say', { rateLimit: { perSecond: 2, burst: 5 } satisfies EventRateLimit })
+ *   say(io: Server, socket: Socket, text: string) {}
+ * }
+ * ```
+ */
+export interface EventRateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
 }
 
 /**

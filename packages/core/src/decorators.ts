@@ -337,6 +337,13 @@ function checkEventOptions(name: string, options: unknown): EventOptions | undef
   if (ack !== undefined && !isStandardSchema(ack)) {
     throw invalid('ack is not a Standard Schema v1 schema (zod, valibot, arktype, ...)');
   }
+  const rateLimit = (options as { rateLimit?: unknown }).rateLimit;
+  if (rateLimit !== undefined && rateLimit !== false) {
+    const { perSecond, burst } = (isPlainObject(rateLimit) ? rateLimit : {}) as Record<string, unknown>;
+    if (!(typeof perSecond === 'number' && perSecond > 0 && typeof burst === 'number' && burst >= 1)) {
+      throw invalid('rateLimit must be false or { perSecond: a number > 0, burst: a number >= 1 }');
+    }
+  }
   return Object.freeze({ ...options, ...(args ? { args: Object.freeze([...args]) } : {}) }) as EventOptions;
 }
 

@@ -9,6 +9,7 @@ export {
   type EventDecorator,
   type EventHandler,
   type EventOptions,
+  type EventRateLimit,
   type SchemaInputs,
   type SchemaOutputs,
   type ServerToClientEvents,

@@ -13,7 +13,7 @@ import { InFlightHandlers } from './inflight';
 import { type BindContext, invokeEvent, invokeHook, SHUTTING_DOWN } from './invoke';
 import { namespaceMiddleware, packetMiddleware } from './middleware';
 import { warnOversizedMessages } from './oversize';
-import { RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
+import { type RateLimit, RateLimiter, type RateLimitOptions, resolveRateLimit } from './rate-limit';
 import { answerUnknownEvents } from './unknown-event';
 import { hasContract, invokeContractEvent } from './validate';
 
@@ -107,7 +107,7 @@ function bindNamespace(
       }
     : undefined;
   const usesocket = plan.usesocket;
-  const limits = rateLimiter?.namespaceLimits();
+  const limits = rateLimiter?.namespaceLimits(eventRateLimits(plan));
 
   nsp.on('connection', (socket: Socket) => {
     if (limits) rateLimiter?.attach(socket, limits);
@@ -119,6 +119,16 @@ function bindNamespace(
     const [hooks, label] = socket.recovered ? [plan.reconnect, 'RECONNECT'] : [plan.connect, 'CONNECT'];
     for (const ref of hooks) invokeHook(ctx, label, ref, [target, socket]);
   });
+}
+
+/** The events of a namespace declared with a `rateLimit` of their own (`EVENT(name, { rateLimit })`). */
+function eventRateLimits(plan: NamespacePlan): Array<[string, RateLimit | false]> {
+  const limits: Array<[string, RateLimit | false]> = [];
+  for (const [event, refs] of plan.events) {
+    const limit = refs.find((ref) => ref.options?.rateLimit !== undefined)?.options?.rateLimit;
+    if (limit !== undefined) limits.push([event, limit]);
+  }
+  return limits;
 }
 
 /**

@@ -117,6 +117,27 @@ describe('rate limits', () => {
     expect(await request(free, 'echo', 'last')).toBe('last');
   });
 
+  it('rate limit: EVENT(name, { rateLimit }) gives an event a bucket of its own, or exempts it with false', async () => {
+    class Limited {
+      @EVENT('slow', { rateLimit: { perSecond: 0.5, burst: 1 } })
+      slow() {
+        return 'slow';
+      }
+      @EVENT('free', { rateLimit: false })
+      free() {
+        return 'free';
+      }
+    }
+    const { url } = await startSocketServer(resources, [new Limited()], { rateLimit: { burst: 3 } });
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'slow')).toBe('slow');
+    expect((await request<Answer>(socket, 'slow')).error?.code).toBe('ERR_RATE_LIMITED');
+    for (let i = 0; i < 10; i++) expect(await request(socket, 'free')).toBe('free');
+    expect(() => EVENT('bad', { rateLimit: { perSecond: 0, burst: 1 } })).toThrow(
+      /rateLimit must be false or/,
+    );
+  });
+
   it('rate limit: with the defaults, one polling POST of 61,875 events runs 200 handlers, answers 200 ERR_RATE_LIMITED and closes the connection before the rest is decoded', async () => {
     const counter = new Counter();
     const { url, logger } = await startSocketServer(resources, [counter]);

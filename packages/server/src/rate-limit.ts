@@ -174,10 +174,16 @@ export class RateLimiter {
     this.#logger = logger;
   }
 
-  /** The limits for a namespace whose events with limits of their own are `eventLimits`. */
+  /**
+   * The limits for a namespace whose events with limits of their own (from `EVENT(name, {
+   * rateLimit })`) are `eventLimits`; the binding's `events` option wins over them.
+   */
   namespaceLimits(eventLimits: Iterable<readonly [string, RateLimit | false]> = []): NamespaceLimits {
-    const events = new Map<unknown, RateLimit | false>(Object.entries(this.#options.events ?? {}));
-    for (const [event, limit] of eventLimits) events.set(event, limit);
+    const events = new Map<unknown, RateLimit | false>();
+    for (const [event, limit] of eventLimits) {
+      events.set(event, limit === false ? false : checkLimit(`EVENT('${event}') rateLimit`, limit));
+    }
+    for (const [event, limit] of Object.entries(this.#options.events ?? {})) events.set(event, limit);
     return { limit: this.#options, events: events.size ? events : undefined };
   }
 
