@@ -23,6 +23,14 @@ export interface MicroSocketOptions extends SocketIOOptions {
    * close before the process exits, in milliseconds; {@link DEFAULT_EXIT_TIMEOUT} by default.
    */
   exitTimeout?: number | null;
+  /**
+   * What `init()` does when the socket server cannot start (port taken, no http server): `true`
+   * (the default) logs the failure and exits the process with code 1 through `Micro.exit`, so
+   * that its orchestrator (systemd, Kubernetes, the cluster primary) restarts it; `false` rejects
+   * with `ERR_START_FAILED` and lets Micro 1.2.5 run the service without sockets, reporting
+   * `healthy: false, ready: false`.
+   */
+  exitOnStartFailure?: boolean | null;
 }
 
 /**
@@ -66,6 +74,9 @@ export function checkOptions(options: unknown): MicroSocketOptions {
   }
   if (!isAbsent(o.serverOptions) && !isObject(o.serverOptions)) {
     throw invalid('serverOptions must be an object of socket.io server options');
+  }
+  if (!isAbsent(o.exitOnStartFailure) && typeof o.exitOnStartFailure !== 'boolean') {
+    throw invalid(`exitOnStartFailure must be a boolean, got ${String(o.exitOnStartFailure)}`);
   }
   if (!isAbsent(o.logger) && !isObject(o.logger)) {
     throw invalid('logger must be an object with error and warn methods');

@@ -39,6 +39,14 @@ async function listening(service: ReturnType<typeof startService>) {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A port some other server holds for the rest of the test. */
+async function takenPort(): Promise<number> {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  resources.add(taken, (server) => new Promise((resolve) => server.close(resolve)));
+  return (taken.address() as { port: number }).port;
+}
+
 const readHealth = (dir: string) => () => JSON.parse(readFileSync(join(dir, '__health'), 'utf8'));
 
 describe('MicroSocket in a Micro service (CommonJS)', () => {
@@ -103,14 +111,28 @@ describe('MicroSocket in a Micro service (CommonJS)', () => {
     expect(await service.exited()).toEqual({ code: 0, signal: null });
   });
 
-  it('logs a port that is taken, naming the address and the reason', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    resources.add(taken, (server) => new Promise((resolve) => server.close(resolve)));
-    const { port } = taken.address() as { port: number };
+  it('exits 1 by default when its port is taken, so that an orchestrator restarts it', async () => {
+    const port = await takenPort();
     const service = startService('default', { PORT: String(port) });
-    const [message] = await service.waitForOutput(/cannot listen on [^\n]*/);
-    expect(message).toMatch(new RegExp(`^cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    expect(await service.exited()).toEqual({ code: 1, signal: null });
+    // the address and the reason, then the exit
+    expect(service.output()).toMatch(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*exiting \\(exitOnStartFailure\\)`),
+    );
+  });
+
+  it('keeps running without sockets on a taken port with exitOnStartFailure: false', async () => {
+    const dir = healthDir();
+    const port = await takenPort();
+    const service = startService('port-taken-keep-running', { PORT: String(port), HEALTH_CHECK_DIR: dir });
+    await service.waitForOutput(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
+    expect(await waitFor('the health file', readHealth(dir))).toEqual({
+      healthy: false,
+      ready: false,
+      live: true,
+    });
+    service.kill('SIGTERM');
+    expect(await service.exited()).toEqual({ code: 0, signal: null });
   });
 
   it('exits 1 instead of looping forever when Micro.start fails before creating the service', async () => {

@@ -144,8 +144,9 @@ export class MicroSocket implements MicroPlugin {
 
   /**
    * Starts the socket.io server and binds the handlers of `Micro.service` and `Micro.subServices`.
-   * Micro calls it from `Micro.start`; a rejection is logged by Micro, which goes on without
-   * sockets, and the plugin reports itself unhealthy.
+   * Micro calls it from `Micro.start`. If the server cannot start, the process exits with code 1
+   * (see `exitOnStartFailure`); with `exitOnStartFailure: false` it rejects, Micro logs it and
+   * goes on without sockets, and the plugin reports itself unhealthy.
    *
    * @throws {@link MicroSocketError} `ERR_ALREADY_STARTED`, `ERR_START_FAILED` (cause: the server's error).
    */
@@ -167,9 +168,15 @@ export class MicroSocket implements MicroPlugin {
       this.#ownHttp = undefined;
       this.healthy = false;
       this.ready = false;
-      throw new MicroSocketError('ERR_START_FAILED', `MicroSocket: ${(err as Error).message}`, {
+      const failure = new MicroSocketError('ERR_START_FAILED', `MicroSocket: ${(err as Error).message}`, {
         cause: err,
       });
+      if (this.options.exitOnStartFailure ?? true) {
+        // A service without its sockets is no use: exit so that an orchestrator restarts it.
+        this.logger.error?.(`${failure.message}; exiting (exitOnStartFailure)`, err);
+        Micro.exit(1);
+      }
+      throw failure;
     }
     this.#restoreExit = deferExit(
       Micro,
