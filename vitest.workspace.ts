@@ -1,18 +1,31 @@
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * The test projects of the monorepo, one per package or example. vitest 4 no longer reads
- * this file by itself: `vitest.config.ts` imports it into `test.projects`.
+ * The test projects of the monorepo. vitest 4 no longer reads this file by itself:
+ * `vitest.config.ts` imports it into `test.projects`.
+ *
+ * Two groups, one `pnpm test` for both:
+ * - one project per package for the tests of the sources (`pnpm test:src`, no build needed);
+ * - `built`: everything that runs the built packages — `*.built.test.ts` beside the sources, the
+ *   meta-package's export and README checks, and the examples run as processes
+ *   (`pnpm build && pnpm test:built`).
  */
-function project(name: string, include: string[], extra: TestProjectInlineConfiguration['test'] = {}) {
-  return { extends: true, test: { name, include, ...extra } } satisfies TestProjectInlineConfiguration;
+function project(name: string, include: string[], exclude: string[] = []) {
+  return { extends: true, test: { name, include, exclude } } satisfies TestProjectInlineConfiguration;
 }
 
+const BUILT = '**/*.built.test.ts';
+const sources = (pkg: string) =>
+  project(pkg, [`packages/${pkg}/src/**/*.test.ts`], [BUILT, '**/node_modules/**']);
+
 export const projects: TestProjectInlineConfiguration[] = [
-  project('core', ['packages/core/src/**/*.test.ts']),
-  project('server', ['packages/server/src/**/*.test.ts']),
-  project('publish', ['packages/publish/src/**/*.test.ts']),
-  project('micro', ['packages/micro/src/**/*.test.ts']),
-  project('micro-socket', ['packages/micro-socket/src/**/*.test.ts']),
-  project('examples', ['examples/*/test/**/*.test.ts']),
+  sources('core'),
+  sources('server'),
+  sources('publish'),
+  sources('micro'),
+  project('built', [
+    `packages/*/src/${BUILT}`,
+    'packages/micro-socket/src/**/*.test.ts',
+    'examples/*/test/**/*.test.ts',
+  ]),
 ];

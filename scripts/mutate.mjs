@@ -99,7 +99,7 @@ const MUTANTS = [
     file: 'packages/micro/src/plugin.ts',
     find: /this\.options\.exitTimeout \?\? DEFAULT_EXIT_TIMEOUT/,
     replace: 'DEFAULT_EXIT_TIMEOUT',
-    tests: ['packages/micro/src/plugin.test.ts'],
+    tests: ['packages/micro/src/plugin.built.test.ts'],
     testName: 'exitTimeout',
     build: '@pestras/micro-socket-plugin',
   },

@@ -181,18 +181,6 @@ describe('decorators compiled by esbuild (this file, TC39 standard)', () => {
     ]);
   });
 
-  it('shares metadata with a second copy of the package in the same process (the CJS build)', () => {
-    // The dual-package hazard for real: the built CommonJS bundle is a separate copy of every module.
-    const second: typeof core = createRequire(import.meta.url)('../dist/index.cjs');
-    expect(second.getHandlerMetadata).not.toBe(core.getHandlerMetadata);
-    class Svc {
-      @core.EVENT('ping') ping() {}
-      @second.EVENT('pong') pong() {}
-    }
-    expect(second.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
-    expect(core.getHandlerMetadata(Svc).map((e) => e.event)).toEqual(['ping', 'pong']);
-  });
-
   it('takes one namespace name as a string, the same as an array of one', () => {
     class Svc {
       @core.EVENT('x', 'blog') x() {}
