@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const VALUES = [
+  'asyncApiDocument',
   'CodedError',
   'CONNECT',
   'DEFAULT_EXIT_TIMEOUT',
@@ -28,6 +29,9 @@ const VALUES = [
 const TYPES = [
   'AckError',
   'AckFailure',
+  'AsyncApiDocument',
+  'AsyncApiOptions',
+  'AsyncApiServing',
   'ClientToServerEvents',
   'EventContracts',
   'EventDecorator',

@@ -31,6 +31,10 @@ export {
 export type { PublishOptions, SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 export {
   type AckError,
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  type AsyncApiServing,
+  asyncApiDocument,
   type Logger,
   MAX_VALIDATION_ISSUES,
   SocketError,

@@ -1,4 +1,10 @@
 export type { Logger } from '@pestras/micro-socket-core';
+export {
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  type AsyncApiServing,
+  asyncApiDocument,
+} from './asyncapi';
 export { DEFAULT_MAX_BUFFERED_BYTES } from './backpressure';
 export { type BindOptions, bindHandlers, DEFAULT_MIDDLEWARE_TIMEOUT } from './bind';
 export { type AckError, INTERNAL_ERROR, MIDDLEWARE_FAILED, SocketError, toAckError } from './errors';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@pestras/micro-socket-core';
 import { answerNotFound, listenOn, settlesWithin } from '@pestras/micro-socket-core/internal';
 import { Server, type ServerOptions } from 'socket.io';
+import { type AsyncApiServing, asyncApiDocument, checkAsyncApiPath, serveAsyncApi } from './asyncapi';
 import { type BindOptions, bindHandlers } from './bind';
 import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
@@ -62,6 +63,11 @@ export interface SocketIOOptions {
   maxBufferedBytes?: number | null;
   /** See {@link BindOptions.rateLimit}: 100 events/s, bursts of 200 by default; `false` for none. */
   rateLimit?: BindOptions['rateLimit'];
+  /**
+   * Serve the service's AsyncAPI 3.0 document ({@link asyncApiDocument}) at `path` (GET) on the
+   * http server socket.io is attached to, created or given. Off by default.
+   */
+  asyncapi?: AsyncApiServing | null;
 }
 
 /**
@@ -239,6 +245,8 @@ export class SocketServer {
   async start(handlers: Iterable<object> = []): Promise<this> {
     if (this.#io) throw new SocketError('ERR_ALREADY_STARTED', 'SocketServer: already started');
     const options = this.options;
+    const asyncapi = options.asyncapi ?? undefined;
+    if (asyncapi) checkAsyncApiPath(asyncapi.path);
     const http = this.#resolveHttpServer();
     const owned = this.#source === undefined;
     const snapshot = owned ? undefined : snapshotListeners(http);
@@ -253,7 +261,8 @@ export class SocketServer {
       inFlight: this.#inFlight,
     };
     try {
-      bindHandlers(io, handlers, bindOptions);
+      const plan = bindHandlers(io, handlers, bindOptions);
+      if (asyncapi) serveAsyncApi(http, asyncapi.path, asyncApiDocument(plan, asyncapi));
       if (owned && options.listen !== false) {
         await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
       }
