@@ -135,6 +135,20 @@ describe('MicroSocket in a Micro service (CommonJS)', () => {
     expect(await service.exited()).toEqual({ code: 0, signal: null });
   });
 
+  it('logs a publish failure once when fired and forgotten, and not at all when the caller catches it', async () => {
+    const service = startService('publish-failures');
+    const socket = await connected(client(resources, await listening(service)));
+    expect(await request(socket, 'publish-failures')).toBe('done');
+    await service.waitForOutput(/publish failures done/);
+    const output = service.output();
+    expect(output.match(/^caught: ERR_PUBLISH_INVALID$/gm)).toHaveLength(2);
+    const logged = output.split('\n').filter((line) => line.startsWith('LOGGED ERROR:'));
+    expect(logged.sort()).toEqual([
+      "LOGGED ERROR: MicroSocket.publish: publish: 'connect_error' is a reserved socket.io event name",
+      "LOGGED ERROR: MicroSocket.publish: publish: 'newListener' is a reserved socket.io event name",
+    ]);
+  });
+
   it('exits 1 instead of looping forever when Micro.start fails before creating the service', async () => {
     const service = startService('no-service');
     expect(await service.exited(5_000)).toEqual({ code: 1, signal: null });

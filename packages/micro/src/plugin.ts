@@ -21,6 +21,7 @@ import { MicroSocketError } from './errors';
 import { deferExit } from './exit';
 import { microLogger } from './logger';
 import { checkOptions, checkServerSource, DEFAULT_EXIT_TIMEOUT, type MicroSocketOptions } from './options';
+import { reportUnawaited } from './unawaited';
 
 /** Marks MicroSocket instances across copies of this package (its ESM and CJS builds, say). */
 const MICRO_SOCKET = Symbol.for('@pestras/micro-socket-plugin:MicroSocket');
@@ -225,9 +226,9 @@ export class MicroSocket implements MicroPlugin {
    * default they do not, as in the seed, where the handler emits locally itself. In a single
    * process without an adapter it only validates the message (nothing else to reach).
    *
-   * The returned promise resolves once the message was handed over. It never causes an unhandled
-   * rejection: a failure is logged, and rejects (with a {@link MicroSocketError}) only for whoever
-   * awaits it.
+   * The returned promise resolves once the message was handed over. A failure rejects it with a
+   * {@link MicroSocketError}; it is logged (once) only when the caller does not take the
+   * rejection (fire and forget), and it never becomes an unhandled rejection.
    *
    * @example
    * ```ts
@@ -235,17 +236,18 @@ export class MicroSocket implements MicroPlugin {
    * ```
    */
   publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
+    return reportUnawaited(this.#publish(message, options), (err) => this.#log(err as MicroSocketError));
+  }
+
+  /** Publishes without logging: a failure rejects with a {@link MicroSocketError}. */
+  async #publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
     const bus = this.#bus;
-    if (!bus) {
-      return this.#failed(
-        new MicroSocketError('ERR_NOT_STARTED', 'MicroSocket.publish: the plugin is not running'),
-      );
+    if (!bus) throw new MicroSocketError('ERR_NOT_STARTED', 'MicroSocket.publish: the plugin is not running');
+    try {
+      await bus.publish(message, options);
+    } catch (err) {
+      throw toPublishError(err);
     }
-    return handled(
-      bus.publish(message, options).catch((err: unknown) => {
-        throw this.#logged(toPublishError(err));
-      }),
-    );
   }
 
   /**
@@ -266,15 +268,18 @@ export class MicroSocket implements MicroPlugin {
    */
   static publish(message: SocketIOPublishMessage, options?: PublishOptions): Promise<void> {
     const running = registeredMicroSockets();
-    if (running.length === 0) {
+    const first = running[0];
+    if (!first) {
       const error = new MicroSocketError(
         'ERR_NOT_STARTED',
         'MicroSocket.publish: no MicroSocket plugin is registered (Micro.plugin(new MicroSocket()), then Micro.start)',
       );
-      microLogger(() => Micro.logger).error(error.message);
-      return handled(Promise.reject(error));
+      return reportUnawaited(Promise.reject(error), () =>
+        microLogger(() => Micro.logger).error(error.message),
+      );
     }
-    return handled(Promise.all(running.map((plugin) => plugin.publish(message, options))).then(() => {}));
+    const all = Promise.all(running.map((plugin) => plugin.#publish(message, options))).then(() => {});
+    return reportUnawaited(all, (err) => first.#log(err as MicroSocketError));
   }
 
   /**
@@ -329,13 +334,8 @@ export class MicroSocket implements MicroPlugin {
     return `MicroSocket: socket.io listening on ${formatHost(this.options.host ?? '0.0.0.0')}:${port}`;
   }
 
-  #logged(error: MicroSocketError): MicroSocketError {
+  #log(error: MicroSocketError): void {
     this.logger.error?.(error.message, ...(error.cause === undefined ? [] : [error.cause]));
-    return error;
-  }
-
-  #failed(error: MicroSocketError): Promise<never> {
-    return handled(Promise.reject(this.#logged(error)));
   }
 
   #started(): SocketServer {
@@ -351,12 +351,6 @@ export class MicroSocket implements MicroPlugin {
 
 /** Extra time the deferred exit gives the server's close, which has its own `exitTimeout` deadline. */
 const EXIT_MARGIN = 500;
-
-/** Marks a promise as handled (a fire-and-forget call must not become an unhandled rejection, which Micro turns into exit 1) and returns it, still rejecting for whoever awaits it. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
 
 function toPublishError(err: unknown): MicroSocketError {
   const code = (err as { code?: unknown } | null)?.code;
