@@ -10,6 +10,7 @@ class CallerPromise<T> extends Promise<T> {
 
   taken = false;
 
+  // biome-ignore lint/suspicious/noThenProperty: a Promise subclass that records who takes its rejection
   override then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
