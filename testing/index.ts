@@ -336,3 +336,4 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+export { type PollingSession, pollingSession } from './polling';

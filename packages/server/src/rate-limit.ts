@@ -7,7 +7,6 @@ import {
   EVENT_PACKET,
   interceptDecodedPackets,
   sendAck,
-  stopDecoding,
 } from './socketio-internals';
 
 /**
@@ -63,9 +62,10 @@ export interface RateLimitOptions extends RateLimit {
  * times a second; a dashboard subscribes to its widgets on load (tens at once) and then mostly
  * listens; a cursor or drawing client sends one event per animation frame, 60 per second. A
  * client coming back from offline flushes what socket.io-client buffered in one go. 100/s with
- * bursts of 200 leaves all of these untouched, while a flood stops after 200 handled events:
- * one polling POST of 1 MB carrying ~60,000 events runs 200 handlers, answers 200 acks with
- * `ERR_RATE_LIMITED` and closes the connection before socket.io decodes the rest.
+ * bursts of 200 leaves all of these untouched, while a flood stops after at most 200 handled
+ * events: one polling POST of 1 MB carrying ~60,000 events answers 200 acks with
+ * `ERR_RATE_LIMITED` and closes the connection before socket.io decodes the rest, running no
+ * handler (the 200 let through had not been dispatched yet and go with the connection).
  *
  * @example
  * ```ts
@@ -254,11 +254,11 @@ export class RateLimiter {
         `micro-socket: disconnected ${socket.handshake.address} (socket ${socket.id}, namespace ${socket.nsp.name}): ` +
           `it kept sending past the rate limit (${bucket.perMs * 1000}/s, burst ${bucket.burst}) after ${this.#options.disconnectAfter} refused events`,
       );
-      // Nothing more from this connection is decoded (the rest of a polling POST is dropped
-      // unparsed); the events already let through run their handlers in this tick's queue, and
-      // their acks and the refusals go out before the connection closes.
-      stopDecoding(socket);
-      setImmediate(() => socket.disconnect(true));
+      // Closed now, not after this tick: engine.io then skips the rest of a polling POST (up to
+      // ~60,000 events) without decoding it. The refusals already answered and socket.io's
+      // DISCONNECT are flushed first; events of this POST that were let through but not yet
+      // dispatched go with the connection, as socket.io drops what arrives after a disconnect.
+      socket.disconnect(true);
       return false;
     }
     if (packet.id !== undefined && packet.id !== null) {

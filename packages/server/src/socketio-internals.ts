@@ -24,8 +24,6 @@ interface DecoderLike {
 
 interface ClientInternals {
   decoder?: DecoderLike;
-  /** Bound in the Client's constructor and registered as the engine.io connection's `data` listener. */
-  ondata?: (data: unknown) => void;
   /** Bound in the Client's constructor and registered as the decoder's only `decoded` listener. */
   ondecoded?: (packet: DecodedPacket) => void;
 }
@@ -47,26 +45,11 @@ export function interceptDecodedPackets(
   const client = socket.client as unknown as ClientInternals;
   const decoder = client.decoder;
   const forward = client.ondecoded;
-  if (
-    typeof forward !== 'function' ||
-    typeof client.ondata !== 'function' ||
-    typeof decoder?.off !== 'function' ||
-    typeof decoder.on !== 'function'
-  )
+  if (typeof forward !== 'function' || typeof decoder?.off !== 'function' || typeof decoder.on !== 'function')
     return false;
   decoder.off('decoded', forward);
   decoder.on('decoded', (packet) => gate(packet, forward));
   return true;
-}
-
-/**
- * Stops decoding what the connection of `socket` receives: the rest of a polling POST is split
- * by engine.io but never parsed or dispatched. The connection still sends (acks of handlers
- * that already run, a DISCONNECT) until it is closed.
- */
-export function stopDecoding(socket: Socket): void {
-  const ondata = (socket.client as unknown as ClientInternals).ondata;
-  if (typeof ondata === 'function') socket.conn.off('data', ondata);
 }
 
 /** Answers the acknowledgement `id` of a socket's client, as socket.io's own ack function does. */

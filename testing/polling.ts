@@ -1,6 +1,6 @@
 // A raw engine.io v4 polling client, for requests socket.io-client would never make (one POST
 // carrying tens of thousands of events).
-import { waitFor } from '@pestras/micro-socket-testing';
+import { waitFor } from './index';
 
 const SEPARATOR = '\x1e';
 
@@ -8,8 +8,11 @@ export interface PollingSession {
   readonly sid: string;
   /** Every socket.io packet received so far (engine.io's `4` prefix removed), in order. */
   readonly packets: string[];
-  /** POSTs engine.io packets (already prefixed), joined as one payload; resolves with the status. */
-  post(packets: string[]): Promise<number>;
+  /**
+   * POSTs engine.io packets (already prefixed), joined as one payload, or a payload already
+   * joined; resolves with the status.
+   */
+  post(packets: string[] | string): Promise<number>;
   /** Polls until `done` says so or the session ends; returns the packets received. */
   pollUntil(done: (packets: string[]) => boolean, timeout?: number): Promise<string[]>;
   /** Whether the server closed the session (a poll answered 400, or engine.io's close packet). */
@@ -36,8 +39,9 @@ export async function pollingSession(url: string, auth: unknown = {}): Promise<P
       else if (part === '2') await post(['3']);
     }
   };
-  const post = async (parts: string[]) => {
-    const res = await fetch(`${base}&sid=${sid}`, { method: 'POST', body: parts.join(SEPARATOR) });
+  const post = async (parts: string[] | string) => {
+    const body = typeof parts === 'string' ? parts : parts.join(SEPARATOR);
+    const res = await fetch(`${base}&sid=${sid}`, { method: 'POST', body });
     await res.arrayBuffer();
     return res.status;
   };
