@@ -7,12 +7,11 @@ import { createServer } from 'node:http';
 import { Micro, SERVICE } from '@pestras/micro';
 import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, MicroSocket, SocketError } from '@pestras/micro-socket';
 import type { Server, Socket } from 'socket.io';
+import { chatEvents, pushedEvents } from './events.js';
 import { CHAT_PAGE } from './page.js';
 
 const PORT = Number(process.env.PORT ?? 3001);
 const NAME = /^[\p{L}\p{N} _.-]{1,32}$/u;
-const ROOM = /^[\w-]{1,32}$/;
-const MAX_TEXT = 1000;
 
 // The page and everything that is not socket.io. With workers, the primary owns the port and
 // hands each request to a worker; this server only answers what it is handed.
@@ -25,21 +24,14 @@ const web = createServer((req, res) => {
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
 });
 
-Micro.plugin(new MicroSocket({ port: PORT }, web));
-
-function roomName(room: unknown): string {
-  if (typeof room !== 'string' || !ROOM.test(room)) {
-    throw new SocketError('BAD_ROOM', 'a room name is 1 to 32 letters, digits, _ or -');
-  }
-  return room;
-}
-
-function text(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_TEXT) {
-    throw new SocketError('BAD_MESSAGE', `a message is 1 to ${MAX_TEXT} characters`);
-  }
-  return value;
-}
+// The events' contracts as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+const asyncapi = {
+  path: '/asyncapi.json',
+  title: 'micro-chat',
+  version: '1.0.0',
+  emits: { default: pushedEvents },
+};
+Micro.plugin(new MicroSocket({ port: PORT, asyncapi }, web));
 
 function roomsOf(socket: Socket): Set<string> {
   socket.data.rooms ??= new Set<string>();
@@ -63,9 +55,9 @@ class Chat {
     socket.emit('welcome', { id: socket.id, name: socket.data.name, worker: cluster.worker?.id ?? 0 });
   }
 
-  @EVENT('join')
-  async join(_io: Server, socket: Socket, room: unknown) {
-    const name = roomName(room);
+  // Contracts validate the arguments (ERR_VALIDATION otherwise) before these methods run.
+  @EVENT('join', chatEvents.join)
+  async join(_io: Server, socket: Socket, name: string) {
     if (roomsOf(socket).size >= 10 && !roomsOf(socket).has(name)) {
       throw new SocketError('TOO_MANY_ROOMS', 'leave a room first (10 at most)');
     }
@@ -85,9 +77,8 @@ class Chat {
     return { room: name, worker: cluster.worker?.id ?? 0 };
   }
 
-  @EVENT('leave')
-  async leave(_io: Server, socket: Socket, room: unknown) {
-    const name = roomName(room);
+  @EVENT('leave', chatEvents.leave)
+  async leave(_io: Server, socket: Socket, name: string) {
     if (!roomsOf(socket).delete(name)) throw new SocketError('NOT_IN_ROOM', `you are not in ${name}`);
     await socket.leave(name);
     await MicroSocket.publish(
@@ -97,22 +88,18 @@ class Chat {
     return { room: name };
   }
 
-  @EVENT('say')
-  async say(_io: Server, socket: Socket, room: unknown, message: unknown) {
-    const name = roomName(room);
+  @EVENT('say', chatEvents.say)
+  async say(_io: Server, socket: Socket, name: string, text: string) {
     if (!socket.rooms.has(name)) throw new SocketError('NOT_IN_ROOM', `join ${name} first`);
-    const body = { room: name, from: socket.data.name, text: text(message), at: Date.now() };
+    const body = { room: name, from: socket.data.name, text, at: Date.now() };
     // the room on this worker (the sender included) and on the other worker, once each
     await MicroSocket.publish({ event: 'message', data: [body], room: name }, { includeSelf: true });
     return { delivered: true };
   }
 
-  @EVENT('whisper')
-  async whisper(_io: Server, socket: Socket, to: unknown, message: unknown) {
-    if (typeof to !== 'string' || to.length === 0 || to.length > 64) {
-      throw new SocketError('BAD_RECIPIENT', 'whisper to a socket id');
-    }
-    const body = { from: socket.data.name, fromId: socket.id, text: text(message) };
+  @EVENT('whisper', chatEvents.whisper)
+  async whisper(_io: Server, socket: Socket, to: string, text: string) {
+    const body = { from: socket.data.name, fromId: socket.id, text };
     // to that one socket, whichever worker it is connected to
     await MicroSocket.publish({ event: 'whisper', data: [body], socketId: to }, { includeSelf: true });
     return { sent: true };

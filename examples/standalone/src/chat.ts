@@ -2,16 +2,9 @@
 import { CONNECT, DISCONNECT, EVENT, HANDSHAKE } from '@pestras/micro-socket-core';
 import { SocketError } from '@pestras/micro-socket-server';
 import type { Server, Socket } from 'socket.io';
+import { chatEvents } from './events.js';
 
 const TOKEN = process.env.CHAT_TOKEN ?? 'let-me-in';
-const ROOM_NAME = /^[\w-]{1,32}$/;
-
-function roomName(room: unknown): string {
-  if (typeof room !== 'string' || !ROOM_NAME.test(room)) {
-    throw new SocketError('BAD_ROOM', 'a room name is 1 to 32 letters, digits, _ or -');
-  }
-  return room;
-}
 
 export class Chat {
   @HANDSHAKE()
@@ -27,30 +20,25 @@ export class Chat {
     socket.emit('welcome', { id: socket.id, name: socket.data.name });
   }
 
-  @EVENT('join')
-  async join(io: Server, socket: Socket, room: unknown) {
-    const name = roomName(room);
+  // Contracts validate the arguments (ERR_VALIDATION otherwise) before these methods run.
+  @EVENT('join', chatEvents.join)
+  async join(io: Server, socket: Socket, name: string) {
     await socket.join(name);
     socket.to(name).emit('joined', { room: name, name: socket.data.name });
     const members = (await io.in(name).fetchSockets()).length;
     return { room: name, members };
   }
 
-  @EVENT('leave')
-  async leave(_io: Server, socket: Socket, room: unknown) {
-    const name = roomName(room);
+  @EVENT('leave', chatEvents.leave)
+  async leave(_io: Server, socket: Socket, name: string) {
     await socket.leave(name);
     socket.to(name).emit('left', { room: name, name: socket.data.name });
     return { room: name };
   }
 
-  @EVENT('say')
-  say(io: Server, socket: Socket, room: unknown, text: unknown) {
-    const name = roomName(room);
+  @EVENT('say', chatEvents.say)
+  say(io: Server, socket: Socket, name: string, text: string) {
     if (!socket.rooms.has(name)) throw new SocketError('NOT_IN_ROOM', `join ${name} first`);
-    if (typeof text !== 'string' || text.length === 0 || text.length > 1000) {
-      throw new SocketError('BAD_MESSAGE', 'a message is 1 to 1000 characters');
-    }
     io.to(name).emit('message', { room: name, from: socket.data.name, text });
     return { delivered: true };
   }

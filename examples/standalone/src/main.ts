@@ -2,11 +2,19 @@
 // checked in HANDSHAKE. Compiled by tsc with TC39 standard decorators (no experimentalDecorators).
 import { SocketServer } from '@pestras/micro-socket-server';
 import { Chat } from './chat.js';
+import { pushedEvents } from './events.js';
 import { closeOnSignals } from './shutdown.js';
 
 const server = await new SocketServer({
   port: Number(process.env.PORT ?? 3001),
   host: process.env.HOST ?? '127.0.0.1',
+  // The events' contracts as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+  asyncapi: {
+    path: '/asyncapi.json',
+    title: 'standalone chat',
+    version: '1.0.0',
+    emits: { default: pushedEvents },
+  },
 }).start([new Chat()]);
 console.log(`standalone chat listening on http://${process.env.HOST ?? '127.0.0.1'}:${server.port}`);
 

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { Parser } from '@asyncapi/parser';
+import type { ClientToServerEvents, ServerToClientEvents } from '@pestras/micro-socket-core';
 import {
   client,
   connected,
@@ -7,7 +9,12 @@ import {
   request,
   startProcess,
 } from '@pestras/micro-socket-testing';
+import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { chatEvents, pushedEvents } from '../src/events';
+
+/** A socket.io-client typed from the server's own declarations. */
+type ChatClient = Socket<ServerToClientEvents<typeof pushedEvents>, ClientToServerEvents<typeof chatEvents>>;
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
@@ -51,12 +58,38 @@ describe('examples/standalone', () => {
     expect(await request(eve, 'say', 'general', 'sneaky')).toEqual({
       error: { code: 'NOT_IN_ROOM', message: 'join general first' },
     });
-    expect(await request(eve, 'join', '../etc')).toMatchObject({ error: { code: 'BAD_ROOM' } });
+    expect(await request(eve, 'join', '../etc')).toMatchObject({
+      error: {
+        code: 'ERR_VALIDATION',
+        message: 'argument 0: a room name is 1 to 32 letters, digits, _ or -',
+      },
+    });
     expect(eveHeard).toBe(false);
 
     const down = nextEvent(ann, 'disconnect');
     chat.kill('SIGTERM');
     expect(await chat.exited()).toEqual({ code: 0, signal: null });
     await down;
+  });
+
+  it('declares its events once: a typed client, validated arguments, an AsyncAPI document that parses', async () => {
+    const { url } = await startChat();
+    const ann = (await connected(
+      client(resources, url, { auth: { token: 't0k3n', name: 'ann' } }),
+    )) as ChatClient;
+    const joined = await ann.timeout(5_000).emitWithAck('join', 'typed');
+    expect('error' in joined ? joined.error.code : joined.members).toBe(1);
+    const tooLong = await ann.timeout(5_000).emitWithAck('say', 'typed', 'x'.repeat(1001));
+    expect(tooLong).toMatchObject({ error: { code: 'ERR_VALIDATION', issues: [{ path: [1] }] } });
+    const extra = await (ann as Socket).timeout(5_000).emitWithAck('say', 'typed', 'hi', 'extra');
+    expect(extra).toMatchObject({ error: { code: 'ERR_VALIDATION', issues: [{ path: [2] }] } });
+
+    const res = await fetch(`${url}/asyncapi.json`);
+    expect(res.status).toBe(200);
+    const document = await res.text();
+    const { diagnostics } = await new Parser().parse(document);
+    expect(diagnostics.filter((d) => d.severity === 0).map((d) => d.message)).toEqual([]);
+    const operations = Object.values(JSON.parse(document).operations) as Array<{ action: string }>;
+    expect(operations.map((o) => o.action)).toEqual([...Array(3).fill('receive'), ...Array(5).fill('send')]);
   });
 });
