@@ -86,6 +86,15 @@ const MUTANTS = [
     tests: ['packages/core/src/logger.test.ts', 'packages/publish/src/bus.test.ts'],
   },
   {
+    id: 'redis-logs-every-retry',
+    what: 'the Redis transport logs every reconnect attempt instead of once per outage and client',
+    file: 'packages/publish/src/redis.ts',
+    find: /if \(!healthy\) return;/,
+    replace: '/* mutant: log every retry */',
+    tests: ['packages/publish/src/redis.test.ts'],
+    testName: 'once per client',
+  },
+  {
     id: 'exit-timeout-ignored',
     what: 'deferExit waits for close without its deadline',
     file: 'packages/micro/src/exit.ts',

@@ -1,21 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import {
-  describeWithRedis,
-  Resources,
-  startProcess,
-  testRedisUrl,
-  waitFor,
-} from '@pestras/micro-socket-testing';
+import { describeWithRedis, Resources, testRedisUrl, waitFor } from '@pestras/micro-socket-testing';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, expect, test } from 'vitest';
 import {
   type Configure,
   describeSemantics,
-  freePort,
   member,
+  redisAddress,
   settle,
   startBusServer,
+  startRedisServer,
   uniquePrefix,
 } from '../test/helpers';
 import { PublishBus } from './bus';
@@ -69,23 +64,60 @@ describeRedis('redisTransport', () => {
     expect(() => redisTransport({ readyTimeout: -1 })).toThrow(/readyTimeout/);
   });
 
-  test('Redis not running at all: publish rejects with ERR_TRANSPORT, close() still closes, nothing unhandled', async () => {
+  test('no Redis behind the address: publish rejects with ERR_TRANSPORT, close() still closes, nothing unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     resources.add(onUnhandled, (listener) => process.off('unhandledRejection', listener));
     const logged: string[] = [];
     const logger = { error: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), info() {} };
-    const url = `redis://127.0.0.1:${await freePort()}`;
+    const { url } = await redisAddress(resources); // nothing listens behind it
     const { io } = await startBusServer(resources);
     const bus = new PublishBus(io, { transport: redisTransport({ url, readyTimeout: 200, logger }), logger });
     const failure = await bus.publish({ event: 'e', data: [] }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(PublishError);
     expect(failure).toMatchObject({ code: 'ERR_TRANSPORT', message: expect.stringMatching(/not reachable/) });
-    await waitFor('the outage logged once per client', () => logged.length === 2);
+    await waitFor('the outage logged by both clients', () => logged.length === 2);
     await bus.close();
     expect(unhandled).toEqual([]);
     expect(logged.every((m) => /cannot reach Redis/.test(m))).toBe(true);
+  });
+
+  // Guards against the mutation "log every retry": the count is taken after both clients have
+  // failed several reconnect attempts, the positive event that a per-retry log would follow.
+  test('an outage is logged once per client, however many reconnect attempts fail', async () => {
+    const logged: string[] = [];
+    const logger = { error: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), info() {} };
+    const { url } = await redisAddress(resources); // nothing listens behind it
+    const failures = { publisher: 0, subscriber: 0 };
+    // A client of the test's own, so that the failures of both clients can be counted: the
+    // transport publishes on it and subscribes on its duplicate.
+    const publisher = createClient({ url, socket: { reconnectStrategy: () => 20 } });
+    publisher.on('error', () => failures.publisher++);
+    resources.add(publisher, (c) => c.destroy());
+    const duplicate = publisher.duplicate.bind(publisher);
+    publisher.duplicate = ((...args: Parameters<typeof duplicate>) => {
+      const subscriber = duplicate(...args);
+      subscriber.on('error', () => failures.subscriber++);
+      resources.add(subscriber, (c) => c.destroy());
+      return subscriber;
+    }) as typeof publisher.duplicate;
+    const transport = redisTransport({
+      client: publisher as unknown as RedisClientLike,
+      readyTimeout: 100,
+      logger,
+    });
+    const { io } = await startBusServer(resources);
+    const bus = new PublishBus(io, { transport, logger: { error() {}, warn() {} } });
+    await waitFor(
+      'five failed attempts of each client',
+      () => failures.publisher >= 5 && failures.subscriber >= 5,
+    );
+    await bus.close();
+    expect(logged.map((m) => m.match(/the (\w+) cannot reach Redis/)?.[1]).sort()).toEqual([
+      'publisher',
+      'subscriber',
+    ]);
   });
 
   // The restart needs a redis-server of its own; outside CI, a machine without one skips it (and says so).
@@ -98,22 +130,8 @@ describeRedis('redisTransport', () => {
   test.skipIf(!redisServer)(
     'Redis restarted during publishing: no crash, no unhandled rejection, delivery resumes within 5 s',
     async () => {
-      const port = await freePort();
-      const url = `redis://127.0.0.1:${port}`;
-      const startRedis = async () => {
-        const server = startProcess(resources, 'redis-server', [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ]);
-        await server.waitForOutput(/Ready to accept connections/);
-        return server;
-      };
+      const { url, socketPath } = await redisAddress(resources);
+      const startRedis = () => startRedisServer(resources, socketPath);
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);

@@ -1,9 +1,23 @@
 // Test support for this package's tests; not exported by the package.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import {
+  type AddressInfo,
+  connect as connectNet,
+  createServer as createNetServer,
+  type Socket,
+} from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { client, connected, Resources, waitFor } from '@pestras/micro-socket-testing';
+import {
+  client,
+  connected,
+  Resources,
+  type RunningProcess,
+  startProcess,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { buildSync } from 'esbuild';
 import { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
@@ -238,11 +252,69 @@ export function uniquePrefix(): string {
   return `micro-socket-test:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}:`;
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+/** A Redis address of a test's own: see {@link redisAddress}. */
+export interface RedisAddress {
+  /** `redis://127.0.0.1:<port>`, held by this process until the resources stop. */
+  readonly url: string;
+  /** The Unix socket a redis-server of the test listens on (see {@link startRedisServer}). */
+  readonly socketPath: string;
+}
+
+/**
+ * A Redis URL that nobody else can take: a TCP listener on port 0 (read back) that this process
+ * holds for the whole test, piping each connection to a Unix socket in a temporary folder of the
+ * test, where a redis-server of its own may listen, or not (then each connection is closed at
+ * once: "Redis is not running").
+ *
+ * Why not a free port for redis-server: redis cannot pick a port itself (`--port 0` turns TCP
+ * off), and a port probed free and released can be taken by another process before redis-server
+ * binds it, or between a kill and a restart on the same port. A Unix socket in our own folder
+ * cannot be taken, and the node-redis clients under test still connect by URL.
+ */
+export async function redisAddress(resources: Resources): Promise<RedisAddress> {
+  const dir = resources.add(mkdtempSync(join(tmpdir(), 'micro-socket-redis-')), (path) =>
+    rmSync(path, { recursive: true, force: true }),
+  );
+  const socketPath = join(dir, 'redis.sock');
+  const open = new Set<Socket>();
+  const proxy = createNetServer((downstream) => {
+    const upstream = connectNet(socketPath);
+    for (const [socket, other] of [
+      [downstream, upstream],
+      [upstream, downstream],
+    ] as const) {
+      open.add(socket);
+      socket.on('error', () => other.destroy());
+      socket.on('close', () => {
+        open.delete(socket);
+        other.destroy();
+      });
+      socket.pipe(other);
+    }
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  resources.add(proxy, (server) => {
+    for (const socket of open) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  const { port } = proxy.address() as AddressInfo;
+  return { url: `redis://127.0.0.1:${port}`, socketPath };
+}
+
+/** A redis-server of the test's own on `socketPath` only (no TCP), ready; the resources kill it. */
+export async function startRedisServer(resources: Resources, socketPath: string): Promise<RunningProcess> {
+  const server = startProcess(resources, 'redis-server', [
+    '--port',
+    '0',
+    '--unixsocket',
+    socketPath,
+    '--unixsocketperm',
+    '700',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  await server.waitForOutput(/ready to accept connections/i);
+  return server;
 }
