@@ -35,8 +35,11 @@ export interface EchoResult {
   p99Ms: number;
 }
 
-/** Every socket sends `echo` with an ack and sends the next one when the answer arrives. */
-function echo(sockets: Socket[], durationMs: number): Promise<EchoResult> {
+/**
+ * Every socket sends `event` (`echo`, or `vecho`: the same echo with a schema on its payload)
+ * with an ack and sends the next one when the answer arrives.
+ */
+function echo(sockets: Socket[], durationMs: number, event = 'echo'): Promise<EchoResult> {
   return new Promise((resolve) => {
     const rtts: number[] = [];
     const start = performance.now();
@@ -46,7 +49,7 @@ function echo(sockets: Socket[], durationMs: number): Promise<EchoResult> {
     for (const socket of sockets) {
       const send = () => {
         const sent = performance.now();
-        socket.emit('echo', PAYLOAD, () => {
+        socket.emit(event, PAYLOAD, () => {
           const now = performance.now();
           rtts.push(now - sent);
           last = now;
@@ -257,7 +260,8 @@ serve(
       sets.delete(p.set);
       return true;
     },
-    echo: (p: { set: string; durationMs: number }) => echo(socketsOf(p.set), p.durationMs),
+    echo: (p: { set: string; durationMs: number; event?: string }) =>
+      echo(socketsOf(p.set), p.durationMs, p.event),
     fire: (p: { set: string; durationMs: number; batch: number; window: number }) =>
       fire(socketsOf(p.set), p.durationMs, p.batch, p.window),
     broadcast: (p: { set: string; durationMs: number; window: number }) =>

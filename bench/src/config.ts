@@ -23,7 +23,7 @@ export const config = {
   /** Length of one bus window, ms. */
   busWindowMs: num('BENCH_BUS_WINDOW_MS', quick ? 300 : 800),
   startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 15),
-  /** Sections to run, comma-separated (echo,fire,broadcast,memory,bus,startup); all by default. */
+  /** Sections to run, comma-separated (echo,vecho,fire,broadcast,memory,bus,startup); all by default. */
   only: new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)),
 };
 

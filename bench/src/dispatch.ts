@@ -79,9 +79,9 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
   const timeout = window * 10 + 30_000;
 
   // Each measurement records its figures under `key` (undefined: warm-up, nothing recorded).
-  const echo = async (v: Variant, clients: number, key?: string) => {
+  const echo = async (v: Variant, clients: number, key?: string, event = 'echo') => {
     const { cpu, result } = await measured(v, () =>
-      client.request<EchoResult>('echo', { set: `${v.name}-${clients}`, durationMs: window }, timeout),
+      client.request<EchoResult>('echo', { set: `${v.name}-${clients}`, durationMs: window, event }, timeout),
     );
     if (!key) return;
     samples.add(`${key}:cpu`, v.name, cpu.cpuUs / cpu.events);
@@ -247,6 +247,25 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
       }
     }
     await listenerAlone('echo', 'echo50', 'echo (50 clients)');
+  }
+
+  if (enabled('vecho')) {
+    // A zod object schema on the payload: through the binding's contract, against raw socket.io
+    // calling the same schema by hand in its handler.
+    const vecho = (v: Variant, key?: string) => echo(v, 50, key, 'vecho');
+    for (const v of plain) await vecho(v);
+    await alternate(plain, rounds, (v) => vecho(v, 'vecho50'));
+    samples.print(
+      '1b. Validated echo with ack, 50 clients (zod object schema on the payload; server CPU per event)',
+      [
+        { key: 'vecho50:cpu', label: 'server CPU µs/event', digits: 2 },
+        { key: 'vecho50:rate', label: 'acks/s' },
+      ],
+      'raw',
+    );
+    const binding = plain.find((v) => v.name === 'binding');
+    if (binding)
+      await judgeCpu('validated echo 50c server CPU/event, binding (contract)', 'vecho50', binding, vecho);
   }
 
   if (enabled('fire')) {

@@ -2,6 +2,10 @@
 // bindHandlers, and classes generated at run time (start-up and memory sections).
 import { EVENT } from '@pestras/micro-socket-core';
 import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+
+/** The schema of the validated echo (`vecho`): the client's payload, `{ text, n }`. */
+export const EchoPayload = z.object({ text: z.string(), n: z.number() });
 
 /** What the server counts while a measurement window is open. */
 export interface Counters {
@@ -16,6 +20,16 @@ export function bindRaw(io: Server, counters: Counters): void {
     socket.on('echo', (value: unknown, ack: (v: unknown) => void) => {
       counters.events++;
       ack(value);
+    });
+    // The same schema called by hand, the way a handler validates without a contract.
+    socket.on('vecho', (value: unknown, ack: (v: unknown) => void) => {
+      const parsed = EchoPayload.safeParse(value);
+      if (!parsed.success) {
+        ack({ error: { code: 'ERR_VALIDATION', message: parsed.error.message } });
+        return;
+      }
+      counters.events++;
+      ack(parsed.data);
     });
     socket.on('ff', (_value: unknown, ack?: (v: unknown) => void) => {
       counters.events++;
@@ -39,6 +53,12 @@ export class BenchHandlers {
 
   @EVENT('echo')
   echo(_io: Server, _socket: Socket, value: unknown) {
+    this.counters.events++;
+    return value;
+  }
+
+  @EVENT('vecho', { args: [EchoPayload] })
+  vecho(_io: Server, _socket: Socket, value: z.output<typeof EchoPayload>) {
     this.counters.events++;
     return value;
   }

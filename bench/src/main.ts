@@ -1,5 +1,5 @@
 // `pnpm bench`: every section in one run, then the table of targets.
-// BENCH_QUICK=1 for a smoke run; BENCH_ONLY=echo,fire,broadcast,memory,bus,startup to pick sections.
+// BENCH_QUICK=1 for a smoke run; BENCH_ONLY=echo,vecho,fire,broadcast,memory,bus,startup to pick sections.
 import { cpus } from 'node:os';
 import { runBus } from './bus.js';
 import { config, enabled } from './config.js';
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     console.log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   };
   try {
-    if (enabled('echo') || enabled('fire') || enabled('broadcast')) await timed('dispatch', runDispatch);
+    if (enabled('echo') || enabled('vecho') || enabled('fire') || enabled('broadcast'))
+      await timed('dispatch', runDispatch);
     if (enabled('memory')) await timed('memory', runMemory);
     if (enabled('bus')) await timed('bus', runBus);
     if (enabled('startup')) await timed('startup', runStartup);

@@ -18,6 +18,8 @@ serve(commands, async () => {
   const socket = new plugin.MicroSocket({
     port: 0,
     host: '127.0.0.1',
+    // As in server.ts: raw socket.io has no rate limit.
+    rateLimit: false,
     // Quiet start-up line; nothing is logged per event either way.
     logger: { error: console.error, warn: console.warn },
   });
