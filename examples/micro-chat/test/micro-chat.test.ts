@@ -106,8 +106,7 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
     expect(await request(bob.socket, 'join', 'general')).toEqual({ room: 'general', worker: bob.worker });
     expect((await bobJoined)[0]).toEqual({ room: 'general', name: 'bob' });
 
-    // A conversation: each line is sent after the previous one arrived, so a duplicate of any
-    // line would have arrived before the next one.
+    // A conversation: each line is sent after the previous one arrived on both sides.
     const lines: Array<[typeof ann, string]> = [
       [ann, 'hello'],
       [bob, 'hi ann'],
@@ -119,7 +118,26 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
         [heard.ann, heard.bob].every((seen) => seen.some((m) => m.text === text)),
       );
     }
-    const conversation = lines.map(([from, text]) => ({ room: 'general', from: from.name, text }));
+    // Exactly once is counted after a barrier that every delivery path has passed: a line from
+    // each side, sent once the conversation arrived everywhere. A worker's local delivery, the bus
+    // to the other worker and the bus back through the primary each keep order, so a late
+    // duplicate of any line before the barrier (the last line 'bye' included) arrives before the
+    // barrier line that follows it on the same path.
+    const barrier: Array<[typeof ann, string]> = [
+      [ann, 'over (ann)'],
+      [bob, 'over (bob)'],
+    ];
+    for (const [from, text] of barrier) {
+      expect(await request(from.socket, 'say', 'general', text)).toEqual({ delivered: true });
+      await waitFor(`'${text}' on both sides`, () =>
+        [heard.ann, heard.bob].every((seen) => seen.some((m) => m.text === text)),
+      );
+    }
+    const conversation = [...lines, ...barrier].map(([from, text]) => ({
+      room: 'general',
+      from: from.name,
+      text,
+    }));
     expect(heard.ann.map(({ room, from, text }) => ({ room, from, text }))).toEqual(conversation);
     expect(heard.bob.map(({ room, from, text }) => ({ room, from, text }))).toEqual(conversation);
 
