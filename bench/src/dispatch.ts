@@ -138,7 +138,7 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
     );
   };
   /** The listener of `event` alone, in a process of its own, against the server CPU per event. */
-  const listenerAlone = async (event: 'echo' | 'ff', cpuKey: string, label: string) => {
+  const listenerAlone = async (event: 'echo' | 'ff' | 'vecho', cpuKey: string, label: string) => {
     const child = await fleet.start('./overhead.js', { name: 'overhead' });
     try {
       const o = await child.request<{ raw: number[]; binding: number[] }>(
@@ -264,8 +264,10 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
       'raw',
     );
     const binding = plain.find((v) => v.name === 'binding');
-    if (binding)
+    if (binding) {
       await judgeCpu('validated echo 50c server CPU/event, binding (contract)', 'vecho50', binding, vecho);
+      await listenerAlone('vecho', 'vecho50', 'validated echo (50 clients)');
+    }
   }
 
   if (enabled('fire')) {
