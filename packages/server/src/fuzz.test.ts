@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Logger } from '@pestras/micro-socket-core';
 import { EVENT, USESOCKET } from '@pestras/micro-socket-core';
 import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
@@ -187,7 +188,17 @@ describe('hostile input', () => {
     const sent = { raw: 0, client: 0, polling: 0, oversized: 0, binary: 0 };
     const status: Record<number, number> = {};
 
+    // What reached the server: engine.io messages decoded from the fuzzed connections (raw
+    // websocket frames and client emits, the monitor's own excluded), and polling requests answered.
+    const received = { messages: 0 };
+    let monitorId: string | undefined;
+    server.io.engine.on('connection', (conn: EventEmitter & { id: string }) => {
+      conn.on('packet', (packet: { type: string }) => {
+        if (packet.type === 'message' && conn.id !== monitorId) received.messages++;
+      });
+    });
     const monitor = await connected(client(resources, url, { transports: ['websocket'] }));
+    monitorId = monitor.io.engine.id;
     let monitorAcks = 0;
     let fuzzing = true;
     const monitorLoop = (async () => {
@@ -327,6 +338,7 @@ describe('hostile input', () => {
     const heapBefore = await heapAfterGc();
     const baseline = await objectHeapAfterGc();
     for (const key of Object.keys(sent) as Array<keyof typeof sent>) sent[key] = 0;
+    received.messages = 0;
     for (const key of Object.keys(status)) delete status[Number(key)];
 
     await run(PACKETS);
@@ -350,13 +362,18 @@ describe('hostile input', () => {
     console.log(
       `[hostile input] seed ${SEED}: ${total} packets (${sent.raw} raw websocket frames incl. ${sent.binary} binary and ` +
         `${sent.oversized} over 1 MB, ${sent.client} socket.io-client emits, ${sent.polling} polling requests, ` +
-        `statuses ${JSON.stringify(status)}); monitor acks ${monitorAcks}/${monitorAcks} ok; ` +
+        `statuses ${JSON.stringify(status)}); ${received.messages} engine.io messages decoded by the server from ` +
+        `the websocket lanes; monitor acks ${monitorAcks}, each answered correctly (one wrong or late fails the run); ` +
         `logged ${JSON.stringify(logger.counts)}; object heap ${mb(baseline)} before, ${mb(after)} after ` +
         `(${(((after - baseline) / baseline) * 100).toFixed(1)} %, tolerance ${HEAP_TOLERANCE * 100} %) once engine.io's ` +
         `close timeout passed, ${mb(rightAfter)} right after the run; ` +
         `whole heap ${mb(heapBefore)} before, ${mb(heapAfter)} after`,
     );
-    expect(total).toBeGreaterThanOrEqual(PACKETS);
+    // The fuzz reached the server: a good share of the websocket packets was decoded (measured:
+    // 56 % with the default seed; the rest are frames that do not parse, and frames sent to a
+    // connection the server is dropping), and the polling requests were answered.
+    expect(received.messages).toBeGreaterThan((sent.raw + sent.client) / 4);
+    expect(Object.values(status).reduce((a, b) => a + b, 0)).toBeGreaterThan(sent.polling / 2);
     expect(monitorAcks).toBeGreaterThan(0);
     expect(after).toBeLessThanOrEqual(limit);
   }, 300_000);
