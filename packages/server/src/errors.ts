@@ -3,8 +3,10 @@ import { CodedError } from '@pestras/micro-socket-core';
 /**
  * The one error class of `@pestras/micro-socket-server`, and the one handlers throw to answer a
  * client's acknowledgement with an error of their own: its `code` and `message` reach the client
- * as `{ error: { code, message } }`. Any other error reaches the client as
- * {@link INTERNAL_ERROR}, with no message or stack of its own.
+ * as `{ error: { code, message } }` (thrown or passed to `next` by a HANDSHAKE or USE
+ * middleware: as `connect_error` with `err.data.code`). Any other error thrown reaches the client
+ * as {@link INTERNAL_ERROR} (EVENT) or {@link MIDDLEWARE_FAILED} (middlewares), with no message
+ * or stack of its own.
  *
  * Codes of the package itself start with `ERR_`; handlers may use any code.
  *
