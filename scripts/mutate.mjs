@@ -72,8 +72,9 @@ const MUTANTS = [
     id: 'close-not-woken',
     what: 'close() is not woken when the last handler finishes: it always waits its full timeout',
     file: 'packages/server/src/inflight.ts',
-    find: /for \(const wake of waiters\) wake\(\);/,
-    replace: 'void waiters; // mutant: nobody woken',
+    anchor: /readonly leave\b/,
+    find: /\bwake\(\);/,
+    replace: 'void wake; // mutant: nobody woken',
     tests: ['packages/server/src/shutdown.test.ts'],
   },
   {
@@ -98,8 +99,8 @@ const MUTANTS = [
     id: 'exit-timeout-ignored',
     what: 'deferExit waits for close without its deadline',
     file: 'packages/micro/src/exit.ts',
-    find: /setTimeout\(resolve, timeout\)/,
-    replace: 'setTimeout(resolve, 2 ** 31 - 1)',
+    find: /settlesWithin\(closing, timeout\)/,
+    replace: 'settlesWithin(closing, 2 ** 31 - 1)',
     tests: ['packages/micro/src/exit.test.ts'],
   },
   {
