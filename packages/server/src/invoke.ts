@@ -88,19 +88,28 @@ export class EventReply {
 
   /** Sends `values` to the client, whatever `answered` says. */
   deliver(values: unknown[]): void {
-    const fn = this.#fn;
+    sendAck(this.#ctx, this.#label, this.#fn, values);
+  }
+}
+
+/** Calls a client's ack function with `values`; an answer socket.io cannot encode becomes ERR_INTERNAL. */
+function sendAck(
+  ctx: BindContext,
+  label: string,
+  fn: (...values: unknown[]) => void,
+  values: unknown[],
+): void {
+  try {
+    fn(...values);
+  } catch (err) {
+    // socket.io encodes the answer right here: a value it cannot encode (a cycle, nesting too
+    // deep for its binary scan) throws, and must not become an unhandled rejection. Its ack
+    // function marks itself sent only after encoding, so the client can still get an answer.
+    ctx.logger.error(`micro-socket: ${label} could not send its ack`, err);
     try {
-      fn(...values);
-    } catch (err) {
-      // socket.io encodes the answer right here: a value it cannot encode (a cycle, nesting too
-      // deep for its binary scan) throws, and must not become an unhandled rejection. Its ack
-      // function marks itself sent only after encoding, so the client can still get an answer.
-      this.#ctx.logger.error(`micro-socket: ${this.#label} could not send its ack`, err);
-      try {
-        fn(INTERNAL_ERROR);
-      } catch {
-        // nothing more to tell this client
-      }
+      fn(INTERNAL_ERROR);
+    } catch {
+      // nothing more to tell this client
     }
   }
 }
@@ -145,7 +154,9 @@ export function callEventHandler(
 
 /**
  * Runs the EVENT handlers of one event. `args` is `[target, socket, ...clientArgs]`, with the
- * client's ack function last when it asked for one.
+ * client's ack function last when it asked for one. Events with a contract go through
+ * `invokeContractEvent` (validate.ts) instead; this path stays as it was, closures and all, so
+ * that contracts cost events without one nothing.
  */
 export function invokeEvent(
   ctx: BindContext,
@@ -164,8 +175,39 @@ export function invokeEvent(
     (last as (v: unknown) => void)(SHUTTING_DOWN);
     return;
   }
-  const reply = new EventReply(ctx, label, last as (...values: unknown[]) => void);
-  const ack = reply.send;
+
+  let answered = false;
+  const ack = (...values: unknown[]) => {
+    if (answered) return;
+    answered = true;
+    sendAck(ctx, label, last as (...v: unknown[]) => void, values);
+  };
+  const answer = (value: unknown) => {
+    if (!answered && value !== undefined) ack(value);
+  };
   args[args.length - 1] = ack;
-  for (const ref of refs) callEventHandler(ctx, label, ref, args, reply, ack);
+  for (const ref of refs) {
+    const fail = (err: unknown) => {
+      reportFailure(ctx, label, ref, err);
+      if (!answered) ack(toAckError(err));
+    };
+    try {
+      const result = ref.fn.apply(ref.instance, args);
+      if (isThenable(result)) {
+        inFlight.enter();
+        result.then(
+          (value) => {
+            inFlight.leave();
+            answer(value);
+          },
+          (err) => {
+            inFlight.leave();
+            fail(err);
+          },
+        );
+      } else answer(result);
+    } catch (err) {
+      fail(err);
+    }
+  }
 }
