@@ -14,6 +14,7 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./packages/core/src/internal/index.ts', import.meta.url)),
       },
       { find: /^@pestras\/micro-socket-server$/, replacement: src('server') },
+      { find: /^@pestras\/micro-socket-cluster$/, replacement: src('cluster') },
       { find: /^@pestras\/micro-socket-publish$/, replacement: src('publish') },
       {
         find: /^@pestras\/micro-socket-publish\/testing$/,

@@ -21,6 +21,7 @@ const sources = (pkg: string) =>
 export const projects: TestProjectInlineConfiguration[] = [
   sources('core'),
   sources('server'),
+  sources('cluster'),
   sources('publish'),
   sources('micro'),
   project('built', [

@@ -1,10 +1,11 @@
 // Test tools shared by every package and example: real clients, real processes, deadlines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import {
   type Socket as ClientSocket,
   io as connect,
@@ -337,3 +338,49 @@ export function seededRandom(seed: number): () => number {
   };
 }
 export { type PollingSession, pollingSession } from './polling';
+
+/** core from its sources, its subpath entries (`/internal`) included: the default aliases of {@link bundleFixture}. */
+export const CORE_SOURCES: Readonly<Record<string, string>> = Object.freeze({
+  '@pestras/micro-socket-core': fileURLToPath(new URL('../packages/core/src', import.meta.url)),
+});
+
+/** A fixture bundled by {@link bundleFixture}: its path, and how to remove it. */
+export interface BundledFixture {
+  readonly path: string;
+  remove(): void;
+}
+
+/**
+ * Bundles a TypeScript fixture (a worker script a test forks) into an ES module, in a directory
+ * of its own under the package's `node_modules` (so its external imports resolve there, and
+ * runs in parallel do not share it). `alias` maps package names to sources (core's by default),
+ * so the fixture runs the code under test rather than a build. Call `remove()` when done.
+ *
+ * @example
+ * ```ts
+ * const worker = bundleFixture(new URL('./fixtures/worker.ts', import.meta.url), new URL('..', import.meta.url));
+ * afterAll(() => worker.remove());
+ * ```
+ */
+export function bundleFixture(
+  entry: URL,
+  packageDir: URL,
+  alias: Record<string, string> = CORE_SOURCES,
+): BundledFixture {
+  const root = fileURLToPath(new URL('node_modules/.fixtures/', packageDir));
+  mkdirSync(root, { recursive: true });
+  const name = fileURLToPath(entry).split('/').pop()!.replace(/\.ts$/, '');
+  const path = join(mkdtempSync(join(root, `${name}-`)), `${name}.mjs`);
+  buildSync({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    alias: { ...alias },
+    outfile: path,
+    logLevel: 'error',
+  });
+  return { path, remove: () => rmSync(dirname(path), { recursive: true, force: true }) };
+}

@@ -2,7 +2,8 @@
 // primary owns the port and hands connections over; requests outside socket.io get 404), the IPC
 // publish bus, and the chat handlers.
 import cluster from 'node:cluster';
-import { ipcTransport, PublishBus, serveStickyWorker } from '@pestras/micro-socket-publish';
+import { serveStickyWorker } from '@pestras/micro-socket-cluster';
+import { ipcTransport, PublishBus } from '@pestras/micro-socket-publish';
 import { SocketServer } from '@pestras/micro-socket-server';
 import { ClusterChat } from './chat.js';
 

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { type ClusterPrimary, startClusterPrimary } from '@pestras/micro-socket-publish';
+import { type ClusterPrimary, startClusterPrimary } from '@pestras/micro-socket-cluster';
+import { attachPublishRelay } from '@pestras/micro-socket-publish';
 import type { Logger } from '@pestras/micro-socket-server';
 import { MicroSocketError } from './errors';
 
@@ -66,7 +67,7 @@ export interface MicroPrimary {
 /**
  * The cluster primary of a Micro service with `@SERVICE({ workers })` that uses MicroSocket,
  * in place of Micro 1.2.5's workers manager (which crashes on Node 20): the sticky primary of
- * `@pestras/micro-socket-publish` (it owns the port, forks and replaces workers, routes each
+ * `@pestras/micro-socket-cluster` (it owns the port, forks and replaces workers, routes each
  * engine.io session to its worker and relays the publish bus) plus the relay of `Micro.message`.
  */
 export async function startMicroPrimary(options: MicroPrimaryOptions): Promise<MicroPrimary> {
@@ -79,6 +80,7 @@ export async function startMicroPrimary(options: MicroPrimaryOptions): Promise<M
       host: options.host,
       env: { [STICKY_WORKER_ENV]: '1' },
       logger: options.logger,
+      hooks: [attachPublishRelay],
     });
   } catch (err) {
     throw new MicroSocketError(

@@ -1,14 +1,9 @@
 import cluster from 'node:cluster';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Micro, type MicroPlugin } from '@pestras/micro';
+import { type StickyWorker, serveStickyWorker } from '@pestras/micro-socket-cluster';
 import { answerNotFound } from '@pestras/micro-socket-core/internal';
-import {
-  PublishBus,
-  type PublishOptions,
-  type SocketIOPublishMessage,
-  type StickyWorker,
-  serveStickyWorker,
-} from '@pestras/micro-socket-publish';
+import { PublishBus, type PublishOptions, type SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 import {
   type HttpServerLike,
   type HttpServerSource,

@@ -1,7 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { client, connected, Resources, request, waitFor } from '@pestras/micro-socket-testing';
+import {
+  type BundledFixture,
+  client,
+  connected,
+  Resources,
+  request,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { bundleFixture, recordEvents } from '../test/helpers';
@@ -48,11 +53,13 @@ async function stopWorkers(workers: FixtureWorker[]) {
 }
 
 let fixture = '';
+let bundled: BundledFixture | undefined;
 beforeAll(() => {
-  fixture = bundleFixture('./fixtures/ipc.ts', 'ipc-worker');
+  bundled = bundleFixture('./fixtures/ipc.ts');
+  fixture = bundled.path;
 });
 afterAll(() => {
-  if (fixture) rmSync(dirname(fixture), { recursive: true, force: true });
+  bundled?.remove();
 });
 
 function connecting(resources: Resources, workers: FixtureWorker[]) {

@@ -1,5 +1,5 @@
 // Test support for this package's tests; not exported by the package.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import {
   type AddressInfo,
@@ -9,8 +9,9 @@ import {
 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
+  type BundledFixture,
+  bundleFixture as bundleKitFixture,
   client,
   connected,
   Resources,
@@ -18,36 +19,14 @@ import {
   startProcess,
   waitFor,
 } from '@pestras/micro-socket-testing';
-import { buildSync } from 'esbuild';
 import { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { PublishBus, type PublishBusOptions } from '../src/bus';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * Bundles a TypeScript fixture of this package into an ES module in a directory of its own under
- * the package's node_modules (so its external imports resolve), and returns the file's path.
- * Remove `dirname(path)` when done.
- */
-export function bundleFixture(entry: string, name: string): string {
-  const root = `${packageDir}node_modules/.fixtures`;
-  mkdirSync(root, { recursive: true });
-  const outfile = `${mkdtempSync(`${root}/${name}-`)}/${name}.mjs`;
-  // esbuild is a devDependency of this package: a clean `pnpm install --frozen-lockfile` has it.
-  buildSync({
-    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    alias: { '@pestras/micro-socket-core': `${packageDir}../core/src/index.ts` },
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
+/** Bundles a fixture of this package with the kit's bundleFixture, core from its sources. */
+export function bundleFixture(entry: string): BundledFixture {
+  return bundleKitFixture(new URL(entry, import.meta.url), new URL('..', import.meta.url));
 }
 
 /** Records every event a client receives, to count deliveries. */

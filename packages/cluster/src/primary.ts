@@ -1,10 +1,9 @@
-import nodeCluster, { type ClusterSettings, type Worker } from 'node:cluster';
+import nodeCluster, { type Cluster, type ClusterSettings, type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
-import { PublishError } from './errors';
+import { ClusterError } from './errors';
 import { stopReading } from './hand-over';
-import { attachPublishRelay } from './ipc';
 import { RequestLineReader } from './request-line';
 import { httpResponse, refuse, UNKNOWN_SESSION } from './responses';
 import {
@@ -86,9 +85,30 @@ export interface ClusterPrimaryOptions {
    * primary hold more.
    */
   maxPendingBytes?: number;
-  /** Relay the publish bus's IPC messages between workers ({@link attachPublishRelay}); true by default. */
-  publishRelay?: boolean;
+  /**
+   * What runs beside the primary for its whole life, e.g. the publish bus's relay between workers:
+   * `hooks: [attachPublishRelay]` (from `@pestras/micro-socket-publish`). None by default.
+   */
+  hooks?: readonly PrimaryHook[];
 }
+
+/**
+ * Something that runs beside a {@link ClusterPrimary} for its whole life: called with
+ * `node:cluster` when the primary starts; the function it returns, if any, when it closes.
+ *
+ * @example
+ * ```ts
+ * import { attachPublishRelay } from '@pestras/micro-socket-publish';
+ * const relay: PrimaryHook = attachPublishRelay;
+ * const logMessages: PrimaryHook = (cluster) => {
+ *   const log = (worker: Worker, message: unknown) => console.log(worker.id, message);
+ *   cluster.on('message', log);
+ *   return () => cluster.off('message', log);
+ * };
+ * await startClusterPrimary({ workers: 2, port: 3001, hooks: [relay, logMessages] });
+ * ```
+ */
+export type PrimaryHook = (cluster: Cluster) => (() => void) | undefined;
 
 /**
  * The events of a {@link ClusterPrimary}: a worker process is `online`, a worker is `ready` to
@@ -119,7 +139,7 @@ const DEFAULTS = {
 
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new PublishError(
+    throw new ClusterError(
       'ERR_INVALID_OPTIONS',
       `startClusterPrimary: '${name}' must be an integer from ${min} to ${max}, got ${String(value)}`,
     );
@@ -130,7 +150,7 @@ function positiveInteger(name: string, value: unknown, min: number, max = Number
 /**
  * A running cluster primary: it owns the shared port, keeps `workers` workers running, routes
  * every HTTP request and websocket upgrade to the worker owning its engine.io session (sticky
- * sessions), and relays the publish bus between workers. Created by {@link startClusterPrimary}.
+ * sessions), and runs its hooks (the publish bus relay, say). Created by {@link startClusterPrimary}.
  *
  * @example
  * ```ts
@@ -168,7 +188,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   readonly #restarts = new Set<NodeJS.Timeout>();
   /** Connections sent to a worker whose IPC write has not completed yet, by worker id. */
   readonly #handing = new Map<number, Set<() => void>>();
-  #detachRelay: (() => void) | undefined;
+  readonly #detachHooks: Array<() => void> = [];
   #closing: Promise<void> | undefined;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
 
@@ -207,7 +227,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
         options.maxPendingBytes ?? DEFAULTS.maxPendingBytes,
         1024,
       ),
-      publishRelay: options.publishRelay ?? true,
+      hooks: [...(options.hooks ?? [])],
     };
     // setupPrimary overrides a default with `undefined` too: pass only what was given.
     const settings: ClusterSettings = {};
@@ -257,14 +277,17 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** @internal Called once by {@link startClusterPrimary}. */
   async start(): Promise<this> {
     if (!nodeCluster.isPrimary) {
-      throw new PublishError(
+      throw new ClusterError(
         'ERR_INVALID_OPTIONS',
         'startClusterPrimary: this process is a cluster worker; call it in the primary (cluster.isPrimary)',
       );
     }
     if (Object.keys(this.#settings).length > 0) nodeCluster.setupPrimary(this.#settings);
     nodeCluster.on('message', this.#onMessage);
-    if (this.#options.publishRelay) this.#detachRelay = attachPublishRelay(nodeCluster);
+    for (const hook of this.#options.hooks) {
+      const detach = hook(nodeCluster);
+      if (typeof detach === 'function') this.#detachHooks.push(detach);
+    }
     try {
       await this.#listen();
     } catch (err) {
@@ -347,8 +370,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
 
   #detach(): void {
     nodeCluster.off('message', this.#onMessage);
-    this.#detachRelay?.();
-    this.#detachRelay = undefined;
+    for (const detach of this.#detachHooks.splice(0)) detach();
     if (this.#signalHandler) {
       process.off('SIGTERM', this.#signalHandler);
       process.off('SIGINT', this.#signalHandler);
@@ -372,8 +394,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       const onError = (err: Error) => {
         this.#server.off('listening', onListening);
         reject(
-          new PublishError(
-            'ERR_TRANSPORT',
+          new ClusterError(
+            'ERR_LISTEN',
             `startClusterPrimary: cannot listen on ${host}:${port}: ${err.message}`,
             {
               cause: err,
@@ -623,7 +645,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
  * forks `workers` workers (replacing any that dies, after `restartDelay`), listens on `port`
  * itself and hands every HTTP request and websocket upgrade to the worker that owns its engine.io
  * session — handshakes round robin — so polling-first clients work across workers. It relays
- * the publish bus between workers ({@link attachPublishRelay}) unless `publishRelay: false`.
+ * whatever its `hooks` attach (the publish bus's relay between workers, say).
  *
  * Each worker must call {@link serveStickyWorker} on its socket.io server (and not listen on the
  * port). Resolves once the port listens; connections wait (up to `routeTimeout`) for a first
@@ -633,13 +655,13 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
  * clients reconnect to another worker. The primary reads requests in plain HTTP: terminate TLS
  * in front of it.
  *
- * @throws {@link PublishError} `ERR_INVALID_OPTIONS` for bad options or when called in a worker,
- * `ERR_TRANSPORT` when the port cannot be bound.
+ * @throws {@link ClusterError} `ERR_INVALID_OPTIONS` for bad options or when called in a worker,
+ * `ERR_LISTEN` when the port cannot be bound.
  *
  * @example
  * ```ts
  * import cluster from 'node:cluster';
- * import { startClusterPrimary } from '@pestras/micro-socket-publish';
+ * import { startClusterPrimary } from '@pestras/micro-socket-cluster';
  *
  * if (cluster.isPrimary) {
  *   const primary = await startClusterPrimary({ workers: 2, port: 3001, handleSignals: true });
@@ -651,7 +673,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
  */
 export async function startClusterPrimary(options: ClusterPrimaryOptions): Promise<ClusterPrimary> {
   if (typeof options !== 'object' || options === null) {
-    throw new PublishError(
+    throw new ClusterError(
       'ERR_INVALID_OPTIONS',
       'startClusterPrimary: options { workers, port } are required',
     );

@@ -2,7 +2,7 @@ import nodeCluster from 'node:cluster';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Socket as NetSocket } from 'node:net';
 import type { Server } from 'socket.io';
-import { PublishError } from './errors';
+import { ClusterError } from './errors';
 import {
   isStickyMessage,
   STICKY_MESSAGE_KEY,
@@ -80,7 +80,7 @@ export interface StickyWorker {
 }
 
 /** Marks an http server a sticky worker serves: two would each take every handed-over connection. */
-const SERVED = Symbol.for('@pestras/micro-socket-publish/sticky-worker');
+const SERVED = Symbol.for('@pestras/micro-socket-cluster/sticky-worker');
 
 /** The path engine.io matches requests against (it adds the trailing slash unless told not to). */
 function enginePath(io: Server): string {
@@ -97,7 +97,7 @@ function ignoreSendError(): void {
 function currentWorker(): StickyWorkerProcess {
   const worker = nodeCluster.worker;
   if (!nodeCluster.isWorker || !worker || typeof process.send !== 'function') {
-    throw new PublishError(
+    throw new ClusterError(
       'ERR_NO_IPC',
       'serveStickyWorker: this process is not a node:cluster worker; start it with startClusterPrimary()',
     );
@@ -120,7 +120,7 @@ function currentWorker(): StickyWorkerProcess {
  * outside its path).
  *
  * Plain HTTP only: the primary reads each request to route it, so TLS is terminated in front of
- * it. Requires a primary started with {@link startClusterPrimary}; throws a {@link PublishError}
+ * it. Requires a primary started with {@link startClusterPrimary}; throws a {@link ClusterError}
  * `ERR_NO_IPC` outside a cluster worker, and `ERR_INVALID_OPTIONS` when `io` is not attached to
  * an http server or that server is already served.
  *
@@ -128,7 +128,7 @@ function currentWorker(): StickyWorkerProcess {
  * ```ts
  * import cluster from 'node:cluster';
  * import { SocketServer } from '@pestras/micro-socket-server';
- * import { serveStickyWorker, startClusterPrimary } from '@pestras/micro-socket-publish';
+ * import { serveStickyWorker, startClusterPrimary } from '@pestras/micro-socket-cluster';
  *
  * if (cluster.isPrimary) {
  *   await startClusterPrimary({ workers: 2, port: 3001, handleSignals: true });
@@ -157,16 +157,16 @@ export function serveStickyWorker(
     }
   ).engine;
   if (!http || typeof http.emit !== 'function' || !engine) {
-    throw new PublishError(
+    throw new ClusterError(
       'ERR_INVALID_OPTIONS',
       'serveStickyWorker: attach the socket.io server to an http server first (new Server(httpServer) or SocketServer)',
     );
   }
   if ((http as unknown as Record<symbol, unknown>)[SERVED]) {
-    throw new PublishError('ERR_INVALID_OPTIONS', 'serveStickyWorker: this http server is already served');
+    throw new ClusterError('ERR_INVALID_OPTIONS', 'serveStickyWorker: this http server is already served');
   }
   if (typeof worker.channel.send !== 'function') {
-    throw new PublishError('ERR_NO_IPC', 'serveStickyWorker: the worker has no IPC channel to its primary');
+    throw new ClusterError('ERR_NO_IPC', 'serveStickyWorker: the worker has no IPC channel to its primary');
   }
 
   (http as unknown as Record<symbol, unknown>)[SERVED] = true;
@@ -174,7 +174,7 @@ export function serveStickyWorker(
 
   const headersTimeout = options.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT;
   if (!Number.isInteger(headersTimeout) || headersTimeout < 1) {
-    throw new PublishError(
+    throw new ClusterError(
       'ERR_INVALID_OPTIONS',
       'serveStickyWorker: headersTimeout must be a positive integer',
     );

@@ -1,25 +1,36 @@
 import cluster from 'node:cluster';
-import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
-import { dirname } from 'node:path';
-import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
+import {
+  type BundledFixture,
+  bundleFixture,
+  client,
+  connected,
+  nextEvent,
+  Resources,
+  request,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { bundleFixture } from '../test/helpers';
-import { type ClusterPrimary, type ClusterPrimaryOptions, startClusterPrimary } from './cluster-primary';
-import { PublishError } from './errors';
+import { ClusterError } from './errors';
+import { type ClusterPrimary, type ClusterPrimaryOptions, startClusterPrimary } from './primary';
 import { serveStickyWorker } from './sticky-worker';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
 let exec: string;
+let bundled: BundledFixture | undefined;
 beforeAll(() => {
-  exec = bundleFixture('./fixtures/cluster-primary.ts', 'cluster-primary-worker');
+  bundled = bundleFixture(
+    new URL('../test/fixtures/worker.ts', import.meta.url),
+    new URL('..', import.meta.url),
+  );
+  exec = bundled.path;
 });
 // The bundle is this run's alone: leave nothing behind in the package.
-afterAll(() => rmSync(dirname(exec), { recursive: true, force: true }));
+afterAll(() => bundled?.remove());
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -244,16 +255,16 @@ describe('startClusterPrimary', () => {
     expect(cluster.workers && Object.keys(cluster.workers)).toEqual([]);
   });
 
-  test('refuses bad options and a port in use with a PublishError', async () => {
+  test('refuses bad options and a port in use with a ClusterError', async () => {
     await expect(startClusterPrimary({ workers: 0, port: 0 })).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTIONS',
     });
-    await expect(startClusterPrimary({ workers: 1, port: 70_000 })).rejects.toBeInstanceOf(PublishError);
+    await expect(startClusterPrimary({ workers: 1, port: 70_000 })).rejects.toBeInstanceOf(ClusterError);
     const taken = createNetServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     resources.add(taken, (s) => new Promise((resolve) => s.close(resolve)));
     const port = (taken.address() as { port: number }).port;
-    await expect(start({ port })).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(start({ port })).rejects.toMatchObject({ code: 'ERR_LISTEN' });
     expect(cluster.workers && Object.keys(cluster.workers)).toEqual([]);
   });
 });

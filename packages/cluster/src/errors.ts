@@ -1,0 +1,33 @@
+import { CodedError } from '@pestras/micro-socket-core';
+
+/**
+ * Why a {@link ClusterError} was raised.
+ *
+ * - `ERR_INVALID_OPTIONS`: options the primary or a worker cannot use, the primary started in a
+ *   worker, `io` without an http server, an http server served twice.
+ * - `ERR_LISTEN`: the primary cannot listen on its port.
+ * - `ERR_NO_IPC`: {@link serveStickyWorker} outside a `node:cluster` worker.
+ *
+ * @example
+ * ```ts
+ * const code: ClusterErrorCode = 'ERR_LISTEN';
+ * ```
+ */
+export type ClusterErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_LISTEN' | 'ERR_NO_IPC';
+
+/**
+ * The one error class of `@pestras/micro-socket-cluster`, with a stable {@link ClusterErrorCode};
+ * the original failure, if any, is its `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await startClusterPrimary({ workers: 2, port: 3001 });
+ * } catch (err) {
+ *   if (err instanceof ClusterError && err.code === 'ERR_LISTEN') console.error('port taken');
+ * }
+ * ```
+ */
+export class ClusterError extends CodedError<ClusterErrorCode> {
+  override readonly name = 'ClusterError';
+}
