@@ -31,6 +31,13 @@ export const config = {
  * Whether there is time for confirmation rounds: `pnpm bench` must stay under 5 minutes, so none
  * start after BENCH_CONFIRM_UNTIL_S (190) seconds of the run.
  */
+/**
+ * The rate limit of every binding variant: the limiter stays in the path (each incoming event
+ * pays its token-bucket check) at limits the benchmark's clients never reach; the defaults (100
+ * events/s per connection) would refuse its load by design.
+ */
+export const BENCH_RATE_LIMIT = Object.freeze({ perSecond: 1e9, burst: 1e9 });
+
 export function timeForConfirmation(): boolean {
   return process.uptime() < num('BENCH_CONFIRM_UNTIL_S', 190);
 }

@@ -169,6 +169,23 @@ export async function runDispatch(fleet: Fleet, report: Report): Promise<void> {
         console.log(
           `  engine.io's packetCreate per outgoing packet: raw ${fmtSummary(summarize(h.raw))} ns, binding ${fmtSummary(summarize(h.binding))} ns (+${hook.toFixed(0)} ns); listener and ack packet together: +${(extra + hook).toFixed(0)} ns = ${(total * 100).toFixed(1)}% of raw's server CPU per event`,
         );
+        // Every incoming event passes the rate limiter's gate first.
+        const g = await child.request<{ raw: number[]; binding: number[] }>(
+          'gate',
+          { rounds: 12, calls: 500_000 },
+          60_000,
+        );
+        const gate = median(g.binding) - median(g.raw);
+        const gateShare = gate / 1000 / median(samples.get(`${cpuKey}:cpu`, 'raw'));
+        console.log(
+          `  the rate limiter per incoming event (decoded packet → gate → socket.io): raw ${fmtSummary(summarize(g.raw))} ns, binding ${fmtSummary(summarize(g.binding))} ns (+${gate.toFixed(0)} ns = ${(gateShare * 100).toFixed(1)}% of raw's server CPU per event)`,
+        );
+        report.info(
+          'rate limiter per incoming event (in-process), binding',
+          `raw ${fmtMedian(g.raw, 0)} ns`,
+          `${fmtMedian(g.binding, 0)} ns`,
+          `+${gate.toFixed(0)} ns = ${(gateShare * 100).toFixed(1)}% of raw CPU/event`,
+        );
         report.info(
           'echo: listener + ack packet hook (in-process), binding',
           `raw ${fmtMedian(o.raw, 0)} + ${fmtMedian(h.raw, 0)} ns`,

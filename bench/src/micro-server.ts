@@ -1,6 +1,6 @@
 // The bench handlers as a @pestras/micro service with the MicroSocket plugin, in its own process,
 // with the plugin's defaults except the address (loopback, any free port).
-import { importOptional } from './config.js';
+import { BENCH_RATE_LIMIT, importOptional } from './config.js';
 import { BenchHandlers, type Counters } from './handlers.js';
 import { measurementCommands } from './measure.js';
 import { serve } from './proc.js';
@@ -18,8 +18,8 @@ serve(commands, async () => {
   const socket = new plugin.MicroSocket({
     port: 0,
     host: '127.0.0.1',
-    // As in server.ts: raw socket.io has no rate limit.
-    rateLimit: false,
+    // As in server.ts: the limiter in the path, at limits the bench never reaches.
+    rateLimit: BENCH_RATE_LIMIT,
     // Quiet start-up line; nothing is logged per event either way.
     logger: { error: console.error, warn: console.warn },
   });

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { bindHandlers } from '@pestras/micro-socket-server';
 import { Server } from 'socket.io';
+import { BENCH_RATE_LIMIT } from './config.js';
 import { BenchHandlers, bindRaw, type Counters } from './handlers.js';
 import { serve } from './proc.js';
 import { median } from './stats.js';
@@ -99,14 +100,65 @@ function packetHookNs(rounds: number, calls: number): { raw: number[]; binding: 
   return { raw: raw.slice(2), binding: binding.slice(2) };
 }
 
+/**
+ * The rate limiter's cost per incoming event: socket.io hands each decoded packet to the
+ * client's `ondecoded`; with the binding's limiter, a gate takes a token first. ns per packet
+ * through a stand-in decoder, without (raw) and with the gate, at limits never reached.
+ */
+function gateNs(rounds: number, calls: number): { raw: number[]; binding: number[] } {
+  const io = new Server(createServer());
+  bindHandlers(io, [new BenchHandlers({ events: 0 })], { rateLimit: BENCH_RATE_LIMIT });
+  const onConnection = io.of('/').listeners('connection');
+  io.close();
+  let forwarded = 0;
+  const standIn = () => {
+    const client = { decoder: new EventEmitter(), ondecoded: (_packet: unknown) => void forwarded++ };
+    client.decoder.on('decoded', client.ondecoded);
+    return client;
+  };
+  const plain = standIn();
+  const gated = standIn();
+  const socket = {
+    id: 'bench',
+    recovered: false,
+    connected: true,
+    client: gated,
+    nsp: { name: '/' },
+    handshake: { address: '127.0.0.1' },
+    rooms: new Set<string>(),
+    on: () => socket,
+    use: () => socket,
+    join() {},
+  };
+  for (const listener of onConnection) (listener as Listener)(socket);
+  if (gated.decoder.listeners('decoded')[0] === gated.ondecoded)
+    throw new Error('the limiter did not gate the decoder');
+  const packet = { type: 2, nsp: '/', data: ['echo', { text: 'hello, micro-socket', n: 42 }], id: 1 };
+  const time = (decoder: EventEmitter) => {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) decoder.emit('decoded', packet);
+    return ((performance.now() - t0) * 1e6) / calls;
+  };
+  const raw: number[] = [];
+  const binding: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    raw.push(time(plain.decoder));
+    binding.push(time(gated.decoder));
+  }
+  if (forwarded !== rounds * calls * 2)
+    throw new Error(`${forwarded} of ${rounds * calls * 2} packets forwarded`);
+  return { raw: raw.slice(2), binding: binding.slice(2) };
+}
+
 serve(
   {
+    gate: (p: { rounds: number; calls: number }) => gateNs(p.rounds, p.calls),
     packetHook: (p: { rounds: number; calls: number }) => packetHookNs(p.rounds, p.calls),
     measure: (p: { event: Measured; rounds: number; calls: number }) => {
       const counters: Counters = { events: 0 };
       const raw = boundListeners((io) => bindRaw(io, counters));
+      // The limiter is measured on its own (`gate`): it sits before the listener, at decoding.
       const binding = boundListeners((io) => {
-        // As in server.ts, without the rate limit (raw has none; its hook also needs a real connection).
         bindHandlers(io, [new BenchHandlers(counters)], { rateLimit: false });
       });
       const rawNs: number[] = [];
