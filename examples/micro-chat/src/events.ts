@@ -28,16 +28,33 @@ export const chatEvents = defineEvents({
   leave: { args: [Room], ack: toStandardJsonSchema(v.object({ room: v.string() })) },
   say: { args: [Room, Text], ack: toStandardJsonSchema(v.object({ delivered: v.boolean() })) },
   whisper: { args: [SocketId, Text], ack: toStandardJsonSchema(v.object({ sent: v.boolean() })) },
+  // a member's answer to 'joined': "I am in this room too", to the newcomer's socket
+  here: { args: [Room, SocketId], ack: toStandardJsonSchema(v.object({ sent: v.boolean() })) },
 });
 
-const Member = toStandardJsonSchema(v.object({ room: v.string(), name: v.string() }));
+// who is in a room: the socket id to whisper to, the name, the worker serving it
+const Member = toStandardJsonSchema(
+  v.object({ room: v.string(), id: v.string(), name: v.string(), worker: v.number() }),
+);
 
 /** What the server sends. */
 export const pushedEvents = defineEvents({
   welcome: {
-    args: [toStandardJsonSchema(v.object({ id: v.string(), name: v.string(), worker: v.number() }))],
+    args: [
+      toStandardJsonSchema(
+        v.object({
+          id: v.string(),
+          name: v.string(),
+          worker: v.number(),
+          // a session recovered within connection state recovery's window, with its rooms
+          recovered: v.boolean(),
+          rooms: v.array(v.string()),
+        }),
+      ),
+    ],
   },
   joined: { args: [Member] },
+  present: { args: [Member] },
   left: { args: [Member] },
   message: {
     args: [

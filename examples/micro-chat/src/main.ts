@@ -5,7 +5,15 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { Micro, SERVICE } from '@pestras/micro';
-import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, MicroSocket, SocketError } from '@pestras/micro-socket';
+import {
+  CONNECT,
+  DISCONNECT,
+  EVENT,
+  HANDSHAKE,
+  MicroSocket,
+  RECONNECT,
+  SocketError,
+} from '@pestras/micro-socket';
 import type { Server, Socket } from 'socket.io';
 import { chatEvents, pushedEvents } from './events.js';
 import { CHAT_PAGE } from './page.js';
@@ -33,6 +41,19 @@ const asyncapi = {
 };
 Micro.plugin(new MicroSocket({ port: PORT, asyncapi }, web));
 
+/** Who a socket is, as the page lists it: the id to whisper to, the name, the worker. */
+function member(socket: Socket) {
+  return { id: socket.id, name: socket.data.name as string, worker: cluster.worker?.id ?? 0 };
+}
+
+/** To every member of `room` but `socket`, on every worker. */
+function toOthersIn(room: string, socket: Socket, event: 'joined' | 'left', data: object) {
+  return MicroSocket.publish(
+    { event, data: [{ room, ...data }], room, socketId: socket.id, broadcast: true },
+    { includeSelf: true },
+  );
+}
+
 function roomsOf(socket: Socket): Set<string> {
   socket.data.rooms ??= new Set<string>();
   return socket.data.rooms as Set<string>;
@@ -52,7 +73,16 @@ class Chat {
 
   @CONNECT()
   welcome(_io: Server, socket: Socket) {
-    socket.emit('welcome', { id: socket.id, name: socket.data.name, worker: cluster.worker?.id ?? 0 });
+    socket.emit('welcome', { ...member(socket), recovered: false, rooms: [] });
+  }
+
+  // A session recovered within connection state recovery's window: same id, same rooms, and the
+  // messages it missed were delivered. The page rebuilds its member lists from the answers to
+  // 'joined'.
+  @RECONNECT()
+  async back(_io: Server, socket: Socket) {
+    socket.emit('welcome', { ...member(socket), recovered: true, rooms: [...roomsOf(socket)] });
+    for (const room of roomsOf(socket)) await toOthersIn(room, socket, 'joined', member(socket));
   }
 
   // Contracts validate the arguments (ERR_VALIDATION otherwise) before these methods run.
@@ -63,17 +93,7 @@ class Chat {
     }
     await socket.join(name);
     roomsOf(socket).add(name);
-    // to every member but this socket, on every worker
-    await MicroSocket.publish(
-      {
-        event: 'joined',
-        data: [{ room: name, name: socket.data.name }],
-        room: name,
-        socketId: socket.id,
-        broadcast: true,
-      },
-      { includeSelf: true },
-    );
+    await toOthersIn(name, socket, 'joined', member(socket));
     return { room: name, worker: cluster.worker?.id ?? 0 };
   }
 
@@ -81,10 +101,7 @@ class Chat {
   async leave(_io: Server, socket: Socket, name: string) {
     if (!roomsOf(socket).delete(name)) throw new SocketError('NOT_IN_ROOM', `you are not in ${name}`);
     await socket.leave(name);
-    await MicroSocket.publish(
-      { event: 'left', data: [{ room: name, name: socket.data.name }], room: name },
-      { includeSelf: true },
-    );
+    await toOthersIn(name, socket, 'left', member(socket));
     return { room: name };
   }
 
@@ -105,13 +122,21 @@ class Chat {
     return { sent: true };
   }
 
+  // The answer of a member to 'joined': tells the newcomer `to` that this socket is in `room`,
+  // so that every page lists who is online without a list kept across workers.
+  @EVENT('here', chatEvents.here)
+  async here(_io: Server, socket: Socket, room: string, to: string) {
+    if (!socket.rooms.has(room)) throw new SocketError('NOT_IN_ROOM', `join ${room} first`);
+    const present = { room, ...member(socket) };
+    await MicroSocket.publish({ event: 'present', data: [present], socketId: to }, { includeSelf: true });
+    return { sent: true };
+  }
+
   @DISCONNECT()
   async gone(_io: Server, socket: Socket) {
     for (const room of roomsOf(socket)) {
-      await MicroSocket.publish(
-        { event: 'left', data: [{ room, name: socket.data.name }], room },
-        { includeSelf: true },
-      ).catch(() => {}); // shutting down: the other worker is going too
+      // shutting down: the other worker is going too
+      await toOthersIn(room, socket, 'left', member(socket)).catch(() => {});
     }
   }
 }

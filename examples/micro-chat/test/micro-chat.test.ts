@@ -81,7 +81,7 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
     const { diagnostics } = await new Parser().parse(document);
     expect(diagnostics.filter((d) => d.severity === 0).map((d) => d.message)).toEqual([]);
     const parsed = JSON.parse(document);
-    expect(Object.keys(parsed.operations)).toHaveLength(4 + 5);
+    expect(Object.keys(parsed.operations)).toHaveLength(5 + 6);
     // valibot schemas wrapped by toStandardJsonSchema describe themselves...
     const say = parsed.channels.root.messages.say;
     expect(say.payload.items[0]).toEqual({ type: 'string', pattern: String.raw`^[\w-]{1,32}$` });
@@ -104,7 +104,7 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
     expect(await request(ann.socket, 'join', 'general')).toEqual({ room: 'general', worker: ann.worker });
     const bobJoined = nextEvent(ann.socket, 'joined');
     expect(await request(bob.socket, 'join', 'general')).toEqual({ room: 'general', worker: bob.worker });
-    expect((await bobJoined)[0]).toEqual({ room: 'general', name: 'bob' });
+    expect((await bobJoined)[0]).toEqual({ room: 'general', id: bob.id, name: 'bob', worker: bob.worker });
 
     // A conversation: each line is sent after the previous one arrived on both sides.
     const lines: Array<[typeof ann, string]> = [
@@ -164,7 +164,7 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
 
     const bobLeft = nextEvent(ann.socket, 'left');
     bob.socket.disconnect();
-    expect((await bobLeft)[0]).toEqual({ room: 'general', name: 'bob' });
+    expect((await bobLeft)[0]).toEqual({ room: 'general', id: bob.id, name: 'bob', worker: bob.worker });
 
     const down = [ann, eve].map(({ socket }) => nextEvent(socket, 'disconnect'));
     chat.kill('SIGTERM');
