@@ -97,11 +97,11 @@ const MUTANTS = [
   },
   {
     id: 'exit-timeout-ignored',
-    what: 'deferExit waits for close without its deadline',
-    file: 'packages/micro/src/exit.ts',
-    find: /settlesWithin\(closing, timeout\)/,
-    replace: 'settlesWithin(closing, 2 ** 31 - 1)',
-    tests: ['packages/micro/src/exit.test.ts'],
+    what: 'the exit coordinator waits for a close without its deadline',
+    file: 'packages/micro/src/compat/exit.ts',
+    find: /settlesWithin\(closing, task\.timeout\)/,
+    replace: 'closing',
+    tests: ['packages/micro/src/compat/exit.test.ts'],
   },
   {
     id: 'plugin-exit-timeout-ignored',

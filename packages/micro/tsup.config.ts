@@ -1,3 +1,5 @@
 import { packageBuild } from '../../tsup.config.base';
 
-export default packageBuild();
+// `shims`: compat/version.ts reads Micro's package.json through `import.meta.url`, which the
+// CommonJS build gets from `__filename`.
+export default packageBuild({ shims: true });

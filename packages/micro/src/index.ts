@@ -1,5 +1,5 @@
 import type { MicroPlugin } from '@pestras/micro';
-import { patchMicro } from './micro-start';
+import { installMicroCompat } from './compat';
 
 declare module '@pestras/micro' {
   // A namespace merged into the Micro class adds to its static side.
@@ -17,7 +17,7 @@ declare module '@pestras/micro' {
   }
 }
 
-patchMicro();
+installMicroCompat();
 
 export type { PublishOptions, SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 export { MicroSocketError, type MicroSocketErrorCode } from './errors';

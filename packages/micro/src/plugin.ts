@@ -13,7 +13,6 @@ import {
 import type { Server } from 'socket.io';
 import { isStickyWorker } from './cluster';
 import { MicroSocketError } from './errors';
-import { deferExit } from './exit';
 import { microLogger } from './logger';
 import { checkOptions, checkServerSource, DEFAULT_EXIT_TIMEOUT, type MicroSocketOptions } from './options';
 import { reportUnawaited } from './unawaited';
@@ -84,7 +83,6 @@ export class MicroSocket implements MicroPlugin {
   #stickyPending = false;
   #bus: PublishBus | undefined;
   #closing: Promise<void> | undefined;
-  #restoreExit: (() => void) | undefined;
   readonly #logger = microLogger(() => Micro.logger);
 
   /**
@@ -174,12 +172,6 @@ export class MicroSocket implements MicroPlugin {
       }
       throw failure;
     }
-    this.#restoreExit = deferExit(
-      Micro,
-      () => this.close(),
-      this.#exitTimeout() + EXIT_MARGIN,
-      (err) => this.logger.error?.('MicroSocket: closing failed', err),
-    );
     // A server closed by someone else (the plugin that owns it) takes no more clients.
     server.httpServer.once('close', () => {
       this.healthy = false;
@@ -296,7 +288,6 @@ export class MicroSocket implements MicroPlugin {
     this.live = false;
     const server = this.#server;
     if (!server) return Promise.resolve();
-    this.#restoreExit?.();
     this.#sticky?.close();
     const bus = this.#bus;
     const ownHttp = this.#ownHttp;
@@ -343,9 +334,6 @@ export class MicroSocket implements MicroPlugin {
     return this.#server;
   }
 }
-
-/** Extra time the deferred exit gives the server's close, which has its own `exitTimeout` deadline. */
-const EXIT_MARGIN = 500;
 
 function toPublishError(err: unknown): MicroSocketError {
   const code = (err as { code?: unknown } | null)?.code;

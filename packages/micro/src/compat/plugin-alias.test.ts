@@ -1,6 +1,6 @@
 import type { MicroPlugin } from '@pestras/micro';
 import { describe, expect, it } from 'vitest';
-import { installMicroPlugin, type MicroLike } from './micro-compat';
+import { installMicroPlugin, type MicroLike } from './plugin-alias';
 
 describe('installMicroPlugin', () => {
   it('adds Micro.plugin as Micro.plugins of one plugin, once', () => {
