@@ -250,7 +250,7 @@ describeBrowser('examples/micro-chat in Chromium (playwright-core)', () => {
   }, 90_000);
 
   it('a tab whose worker is SIGKILLed reconnects by itself; a reloaded tab comes back to its room', async () => {
-    const { chat, ann, bob, annWorker, bobWorker } = await twoTabs();
+    const { chat, browser, ann, bob, annWorker, bobWorker } = await twoTabs();
 
     process.kill(await workerPid(chat, bobWorker), 'SIGKILL');
     // socket.io-client reconnects by itself, through the primary, to a worker that is alive; the
@@ -270,6 +270,7 @@ describeBrowser('examples/micro-chat in Chromium (playwright-core)', () => {
     await heard(ann, 'bob: back after my worker died');
     await say(ann, 'welcome back');
     await heard(bob, 'ann: welcome back');
+    await screenshot(browser, 'micro-chat-after-worker-killed.png', [ann, bob]);
 
     // ann reloads her tab twice, within connection state recovery's window (2 minutes); bob
     // speaks while her page is loading again. Where her reconnection lands is the primary's
