@@ -5,18 +5,7 @@ import { attachPublishRelay } from '@pestras/micro-socket-publish';
 import type { Logger } from '@pestras/micro-socket-server';
 import { isMicroMessage } from './compat/worker-listener';
 import { MicroSocketError } from './errors';
-
-/**
- * Set by the primary this package runs for `@SERVICE({ workers })` in the environment of every
- * worker it forks: such a worker serves the connections the primary routes to it (sticky
- * sessions) instead of listening itself.
- */
-export const STICKY_WORKER_ENV = 'PESTRAS_MICRO_SOCKET_STICKY_WORKER';
-
-/** Whether this process is a worker forked by {@link startMicroPrimary}. */
-export function isStickyWorker(): boolean {
-  return cluster.isWorker && process.env[STICKY_WORKER_ENV] === '1';
-}
+import { STICKY_WORKER_ENV } from './worker-mode';
 
 /**
  * Relays `Micro.message(msg, data, target)` between workers, as Micro's own workers manager was

@@ -1,8 +1,4 @@
-import cluster from 'node:cluster';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { Micro, type MicroPlugin } from '@pestras/micro';
-import { type StickyWorker, serveStickyWorker } from '@pestras/micro-socket-cluster';
-import { answerNotFound } from '@pestras/micro-socket-core/internal';
 import { PublishBus, type PublishOptions, type SocketIOPublishMessage } from '@pestras/micro-socket-publish';
 import {
   type HttpServerLike,
@@ -11,11 +7,11 @@ import {
   SocketServer,
 } from '@pestras/micro-socket-server';
 import type { Server } from 'socket.io';
-import { isStickyWorker } from './cluster';
 import { MicroSocketError } from './errors';
 import { microLogger } from './logger';
 import { checkOptions, checkServerSource, DEFAULT_EXIT_TIMEOUT, type MicroSocketOptions } from './options';
 import { reportUnawaited } from './unawaited';
+import { WorkerMode } from './worker-mode';
 
 /** Marks MicroSocket instances across copies of this package (its ESM and CJS builds, say). */
 const MICRO_SOCKET = Symbol.for('@pestras/micro-socket-plugin:MicroSocket');
@@ -78,9 +74,8 @@ export class MicroSocket implements MicroPlugin {
   readonly options: Readonly<MicroSocketOptions>;
   readonly #source: HttpServerSource | undefined;
   #server: SocketServer | undefined;
-  #ownHttp: HttpServer | undefined;
-  #sticky: StickyWorker | undefined;
-  #stickyPending = false;
+  /** Set in a worker of `@SERVICE({ workers })`: see worker-mode.ts. */
+  readonly #worker = WorkerMode.ofThisProcess();
   #bus: PublishBus | undefined;
   #closing: Promise<void> | undefined;
   readonly #logger = microLogger(() => Micro.logger);
@@ -146,11 +141,9 @@ export class MicroSocket implements MicroPlugin {
    */
   async init(): Promise<void> {
     if (this.#server) throw new MicroSocketError('ERR_ALREADY_STARTED', 'MicroSocket: init() already ran');
-    // A worker of the primary this package runs for @SERVICE({ workers }) does not listen: the
-    // primary owns the port and hands it the connections of its sessions.
-    const sticky = isStickyWorker();
-    if (sticky && this.#source === undefined) this.#ownHttp = createServer(answerNotFound);
-    const server = new SocketServer({ ...this.options, logger: this.logger }, this.#source ?? this.#ownHttp);
+    // In worker mode the primary owns the port and hands this worker its sessions' connections.
+    const listen = this.#worker ? { listen: false } : {};
+    const server = new SocketServer({ ...this.options, ...listen, logger: this.logger }, this.#source);
     this.#server = server;
     try {
       await server.start(serviceInstances());
@@ -159,7 +152,6 @@ export class MicroSocket implements MicroPlugin {
     } catch (err) {
       await server.close({ timeout: 0 }).catch(() => {});
       this.#server = undefined;
-      this.#ownHttp = undefined;
       this.healthy = false;
       this.ready = false;
       const failure = new MicroSocketError('ERR_START_FAILED', `MicroSocket: ${(err as Error).message}`, {
@@ -178,11 +170,8 @@ export class MicroSocket implements MicroPlugin {
       this.ready = false;
     });
     this.healthy = true;
-    if (sticky) {
-      // Clients are routed here only once the services' onInit ran: see onReady.
-      this.#stickyPending = true;
-      return;
-    }
+    // In worker mode, clients are routed here only once the services' onInit ran: see onReady.
+    if (this.#worker) return;
     this.ready = true;
     this.logger.info?.(this.#startedMessage());
   }
@@ -193,10 +182,10 @@ export class MicroSocket implements MicroPlugin {
    */
   onReady(): void {
     const server = this.#server;
-    if (!this.#stickyPending || !server || this.#closing) return;
-    this.#stickyPending = false;
+    const worker = this.#worker;
+    if (!worker || worker.serving || !server || this.#closing) return;
     try {
-      this.#sticky = serveStickyWorker(server.io, server.httpServer as HttpServer);
+      worker.serve(server);
     } catch (err) {
       this.healthy = false;
       this.logger.error?.('MicroSocket: cannot take connections from the cluster primary', err);
@@ -288,18 +277,14 @@ export class MicroSocket implements MicroPlugin {
     this.live = false;
     const server = this.#server;
     if (!server) return Promise.resolve();
-    this.#sticky?.close();
+    // No new sessions from the primary; the open ones drain with the server.
+    this.#worker?.close();
     const bus = this.#bus;
-    const ownHttp = this.#ownHttp;
     this.#closing = (async () => {
       try {
         await server.close({ timeout: this.#exitTimeout() });
       } finally {
         await bus?.close();
-        if (ownHttp) {
-          ownHttp.closeAllConnections();
-          ownHttp.close();
-        }
       }
     })();
     return this.#closing;
@@ -310,9 +295,7 @@ export class MicroSocket implements MicroPlugin {
   }
 
   #startedMessage(): string {
-    if (this.#sticky) {
-      return `MicroSocket: socket.io serving cluster worker ${cluster.worker?.id} (sticky sessions routed by the primary)`;
-    }
+    if (this.#worker?.serving) return this.#worker.describe();
     const port = this.#server?.port;
     if (this.#source !== undefined) {
       return `MicroSocket: socket.io attached to the given http server${port === undefined ? '' : ` (port ${port})`}`;
