@@ -333,7 +333,7 @@ export const CHAT_PAGE = `<!doctype html>
     socket.on('connect_error', (err) => {
       if (!state.me) {
         $('login-error').textContent = err.message;
-        status('refused', ['refused: ' + err.message]);
+        status('refused', ['not connected']); // the reason shows under the form
         socket.disconnect();
         state.socket = null;
         return;
