@@ -67,15 +67,24 @@ describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publ
 
     const sender = members.get(workerA)![0]!.socket;
     expect(await request(sender, 'ArticleUpdated', 'a1')).toEqual({ published: 'a1', worker: workerA });
-    // A second publish from the other worker, received by everyone: IPC keeps order, so any
-    // duplicate of 'a1' would have arrived before it.
+    // Barriers on every path a copy of 'a1' could take: one more publish from the same sender
+    // (one worker's IPC messages and emits keep their order, so a late duplicate of 'a1' from
+    // worker A would arrive before it), and one from the other worker.
+    expect(await request(sender, 'ArticleUpdated', 'fence-a')).toEqual({
+      published: 'fence-a',
+      worker: workerA,
+    });
     const closer = members.get(workerB)![0]!.socket;
     expect(await request(closer, 'ArticleUpdated', 'sentinel')).toEqual({
       published: 'sentinel',
       worker: workerB,
     });
-    await waitFor('the sentinel on every other member', () =>
-      all.every(({ socket }) => socket === closer || updates.get(socket)!.includes('sentinel')),
+    await waitFor('both barriers on every other member', () =>
+      all.every(
+        ({ socket }) =>
+          (socket === sender || updates.get(socket)!.includes('fence-a')) &&
+          (socket === closer || updates.get(socket)!.includes('sentinel')),
+      ),
     );
     for (const { socket } of all) {
       expect(updates.get(socket)!.filter((id) => id === 'a1')).toHaveLength(socket === sender ? 0 : 1);
