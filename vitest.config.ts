@@ -20,7 +20,7 @@ export default defineConfig({
         find: /^@pestras\/micro-socket-publish\/testing$/,
         replacement: fileURLToPath(new URL('./packages/publish/src/memory.ts', import.meta.url)),
       },
-      { find: /^@pestras\/micro-socket-plugin$/, replacement: src('micro') },
+      { find: /^@pestras\/micro-socket-plugin$/, replacement: src('plugin') },
     ],
   },
   test: {

@@ -23,7 +23,7 @@ export const projects: TestProjectInlineConfiguration[] = [
   sources('server'),
   sources('cluster'),
   sources('publish'),
-  sources('micro'),
+  sources('plugin'),
   project('built', [
     `packages/*/src/${BUILT}`,
     'packages/micro-socket/src/**/*.test.ts',
