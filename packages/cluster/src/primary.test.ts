@@ -233,6 +233,28 @@ describe('startClusterPrimary', () => {
     expect(await request(healthy, 'whoami')).toMatchObject({ workerId: expect.any(Number) });
   });
 
+  test('restarts a worker that crashes in a loop with exponential backoff, up to maxRestartDelay', async () => {
+    const delays: number[] = [];
+    const logger = {
+      ...quiet,
+      warn(message: string) {
+        const delay = /replacing it in (\d+) ms/.exec(message);
+        if (delay) delays.push(Number(delay[1]));
+      },
+    };
+    const { primary } = await start({
+      workers: 1,
+      mode: 'crash',
+      restartDelay: 20,
+      maxRestartDelay: 160,
+      logger,
+    });
+    await waitFor('six restarts', () => delays.length >= 6, { timeout: 20_000 });
+    await primary.close();
+    // A fixed delay would have forked 5 workers a second for ever.
+    expect(delays.slice(0, 6)).toEqual([20, 40, 80, 160, 160, 160]);
+  });
+
   test('close() sends SIGTERM, then SIGKILL to a worker still running after shutdownTimeout', async () => {
     const { primary, events } = await start({ mode: 'ignore-sigterm', shutdownTimeout: 300 });
     await readyCount(primary, 2);

@@ -335,11 +335,18 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     for (const resolve of [...this.#waiting]) resolve(undefined);
     this.#ready = [];
     const running = this.workers();
+    // Gone once exited and disconnected: node:cluster drops a worker from `cluster.workers` only
+    // then, and the exit may come first.
     const exits = running.map(
       (worker) =>
         new Promise<void>((resolve) => {
-          if (worker.process.exitCode !== null || worker.process.signalCode !== null) resolve();
-          else worker.process.once('exit', () => resolve());
+          const gone = () => {
+            const exited = worker.process.exitCode !== null || worker.process.signalCode !== null;
+            if (exited && !worker.isConnected()) resolve();
+          };
+          worker.process.once('exit', gone);
+          worker.once('disconnect', gone);
+          gone();
         }),
     );
     for (const worker of running) this.#signal(worker, 'SIGTERM');
