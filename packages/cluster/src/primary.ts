@@ -2,6 +2,12 @@ import nodeCluster, { type Cluster, type ClusterSettings, type Worker } from 'no
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
+import {
+  integerOptionMessage,
+  isIntegerIn,
+  listenOn,
+  settlesWithin,
+} from '@pestras/micro-socket-core/internal';
 import { ClusterError } from './errors';
 import { stopReading } from './hand-over';
 import { RequestLineReader } from './request-line';
@@ -138,10 +144,10 @@ const DEFAULTS = {
 };
 
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+  if (!isIntegerIn(value, min, max)) {
     throw new ClusterError(
       'ERR_INVALID_OPTIONS',
-      `startClusterPrimary: '${name}' must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `startClusterPrimary: ${integerOptionMessage(`'${name}'`, value, min, max)}`,
     );
   }
   return value;
@@ -351,15 +357,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     );
     for (const worker of running) this.#signal(worker, 'SIGTERM');
     const all = Promise.all(exits);
-    let deadline: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => {
-        deadline = setTimeout(() => resolve(true), this.#options.shutdownTimeout);
-      }),
-    ]);
-    clearTimeout(deadline);
-    if (timedOut) {
+    if (!(await settlesWithin(all, this.#options.shutdownTimeout))) {
       for (const worker of this.workers()) {
         this.#log.warn(`cluster primary: worker ${worker.id} did not exit in time; SIGKILL`);
         this.#signal(worker, 'SIGKILL');
@@ -395,30 +393,18 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     }
   }
 
-  #listen(): Promise<void> {
+  async #listen(): Promise<void> {
     const { port, host } = this.#options;
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => {
-        this.#server.off('listening', onListening);
-        reject(
-          new ClusterError(
-            'ERR_LISTEN',
-            `startClusterPrimary: cannot listen on ${host}:${port}: ${err.message}`,
-            {
-              cause: err,
-            },
-          ),
-        );
-      };
-      const onListening = () => {
-        this.#server.off('error', onError);
-        this.#server.on('error', (err) => this.#log.error('cluster primary: server error', err));
-        resolve();
-      };
-      this.#server.once('error', onError);
-      this.#server.once('listening', onListening);
-      this.#server.listen(port, host);
-    });
+    try {
+      await listenOn(this.#server, port, host);
+    } catch (err) {
+      throw new ClusterError(
+        'ERR_LISTEN',
+        `startClusterPrimary: cannot listen on ${host}:${port}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    this.#server.on('error', (err) => this.#log.error('cluster primary: server error', err));
   }
 
   #fork(): void {
