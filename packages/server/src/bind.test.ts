@@ -1,8 +1,9 @@
 import { CONNECT, DISCONNECT, EVENT, HANDSHAKE, RECONNECT, USE, USESOCKET } from '@pestras/micro-socket-core';
 import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
-import type { Namespace, Server, Socket } from 'socket.io';
+import { type Namespace, type Server, type Socket, Server as SocketIOServer } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawSocket, startSocketServer } from '../test/helpers';
+import { bindHandlers } from './bind';
 import { SocketError } from './errors';
 
 const resources = new Resources();
@@ -496,5 +497,19 @@ describe('DISCONNECT and options', () => {
     const { server } = await startSocketServer(resources, [new Many()], { maxListeners: 42 });
     expect(server.io.getMaxListeners()).toBe(42);
     for (const ns of ['/', '/blog', '/news']) expect(server.io.of(ns).getMaxListeners()).toBe(42);
+  });
+});
+
+describe('bindHandlers', () => {
+  it('refuses a second binding on the same server: every packet would otherwise pass two gates and run twice', () => {
+    const io = new SocketIOServer();
+    try {
+      bindHandlers(io, []);
+      expect(() => bindHandlers(io, [])).toThrow(expect.objectContaining({ code: 'ERR_ALREADY_BOUND' }));
+      // another server is not affected
+      expect(() => bindHandlers(new SocketIOServer(), [])).not.toThrow();
+    } finally {
+      io.close();
+    }
   });
 });

@@ -131,13 +131,16 @@ function eventRateLimits(plan: NamespacePlan): Array<[string, RateLimit | false]
   return limits;
 }
 
+/** Marks a socket.io server whose handlers are bound, across copies of this package. */
+const BOUND = Symbol.for('@pestras/micro-socket-server:bound');
+
 /**
  * Binds the decorated methods of handler instances to a socket.io server: HANDSHAKE and USE as
  * namespace middlewares, USESOCKET as packet middleware, CONNECT/RECONNECT/DISCONNECT and EVENT
  * handlers on each socket, each method called on its own instance. Methods for the main server
  * receive the `Server` as first argument, methods for another namespace its `Namespace`.
  *
- * Call it once per server, before clients connect; the server may still be unattached
+ * Call it once per server (a second call throws `ERR_ALREADY_BOUND`), before clients connect; the server may still be unattached
  * (`new Server(options)`, then `io.attach(httpServer)` or `io.listen(port)`).
  *
  * @returns the plan that was bound, for inspection.
@@ -156,6 +159,16 @@ function eventRateLimits(plan: NamespacePlan): Array<[string, RateLimit | false]
  * ```
  */
 export function bindHandlers(io: Server, handlers: Iterable<object>, options: BindOptions = {}): HandlerPlan {
+  // A second binding would put a second packet gate before socket.io's decoder and run every
+  // packet twice: all handlers of a server are bound in one call.
+  const marked = io as Server & { [BOUND]?: true };
+  if (marked[BOUND]) {
+    throw new SocketError(
+      'ERR_ALREADY_BOUND',
+      'bindHandlers: this socket.io server already has its handlers bound; pass every handler instance in one call',
+    );
+  }
+  Object.defineProperty(marked, BOUND, { value: true });
   const plan = createHandlerPlan(handlers);
   const logger = safeLogger(options.logger ?? undefined);
   const rateLimit = resolveRateLimit(options.rateLimit);

@@ -1,4 +1,4 @@
-import { CONNECT, EVENT, USESOCKET } from '@pestras/micro-socket-core';
+import { CONNECT, EVENT, HANDSHAKE, USESOCKET } from '@pestras/micro-socket-core';
 import {
   client,
   connected,
@@ -185,5 +185,37 @@ describe('rate limits', () => {
     console.log(
       `[rate limit] one POST of ${events.length} events: ${handled.length} handled, ${refused.length} ERR_RATE_LIMITED, then disconnected`,
     );
+  });
+
+  it('attack: one polling POST of 5,000 namespace connection requests runs the HANDSHAKE middleware once, and the connection closes', async () => {
+    // Event limits apply only once a namespace accepted a socket: this guards the step before,
+    // with an asynchronous HANDSHAKE (the socket is not in the namespace yet while it runs).
+    // socket.io 4.8 takes the first CONNECT and closes the connection at the second ("invalid
+    // state"): the middleware runs once, not once per packet.
+    class Gate {
+      handshakes = 0;
+      @HANDSHAKE()
+      async check(_io: Server, _socket: Socket, next: Next) {
+        this.handshakes++;
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a token check, say
+        next();
+      }
+      @EVENT('echo')
+      echo(_io: Server, _socket: Socket, value: unknown) {
+        return value;
+      }
+    }
+    const gate = new Gate();
+    const { url } = await startSocketServer(resources, [gate]);
+    const bystander = await connected(client(resources, url));
+    const before = gate.handshakes;
+    const session = await pollingSession(url);
+    expect(await session.post(Array.from({ length: 5_000 }, () => '40'))).toBe(200);
+    await session.pollUntil(() => false);
+    expect(session.closed).toBe(true);
+
+    // a positive event after the flood: the bystander's round trip
+    expect(await request(bystander, 'echo', 'ok')).toBe('ok');
+    expect(gate.handshakes - before).toBe(1);
   });
 });
