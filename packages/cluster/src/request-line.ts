@@ -8,7 +8,15 @@
  * once for the first line feed, holds at most `maxRequestLineBytes` of them, and decides.
  */
 
-/** What the primary does with a connection, once {@link RequestLineReader.push} knows. */
+/**
+ * What the primary does with a connection, once {@link RequestLineReader.push} knows.
+ *
+ * @example
+ * ```ts
+ * const route: ConnectionRoute = reader.push(chunk);
+ * if (route.action === 'wait') return; // the request line is not complete yet
+ * ```
+ */
 export type ConnectionRoute =
   /** Keep reading. */
   | { readonly action: 'wait' }

@@ -79,7 +79,15 @@ export function defineEvents<const Contracts extends EventContracts>(contracts: 
   return contracts;
 }
 
-/** What a client's ack receives when the server refused or failed the event. */
+/**
+ * What a client's ack receives when the server refused or failed the event.
+ *
+ * @example
+ * ```ts
+ * const answer = (await socket.emitWithAck('join', 'general')) as { members: number } | AckFailure;
+ * if ('error' in answer) console.warn(answer.error.code, answer.error.issues);
+ * ```
+ */
 export interface AckFailure {
   readonly error: {
     readonly code: string;

@@ -224,6 +224,7 @@ describe('decorators compiled by esbuild (this file, TC39 standard)', () => {
       [{ args: [] }, {}],
       [[], 42],
       ['blog', 'x'],
+      [{ arg: [z.string()] }], // a misspelt key would leave the event unvalidated
     ];
     for (const rest of cases) {
       let caught: unknown;

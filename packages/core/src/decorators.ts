@@ -321,11 +321,20 @@ function isStandardSchema(value: unknown): boolean {
 }
 
 /** Checks an EVENT's options when the class is defined, so a typo fails at start, not per event. */
+const EVENT_OPTION_KEYS: ReadonlySet<string> = new Set(['args', 'ack', 'rateLimit']);
+
 function checkEventOptions(name: string, options: unknown): EventOptions | undefined {
   if (options === undefined || options === null) return undefined;
   const invalid = (what: string) =>
     new DecoratorError('ERR_EVENT_OPTIONS_INVALID', `EVENT('${name}'): ${what}`);
   if (!isPlainObject(options)) throw invalid(`options must be an object, got ${describeValue(options)}`);
+  // A misspelt key (`arg`, `acks`) would silently leave the event unvalidated.
+  const unknown = Object.keys(options).filter((key) => !EVENT_OPTION_KEYS.has(key));
+  if (unknown.length > 0) {
+    throw invalid(
+      `unknown option ${unknown.map((key) => `'${key}'`).join(', ')}; EVENT takes args, ack and rateLimit`,
+    );
+  }
   const { args, ack } = options;
   if (args !== undefined) {
     if (!Array.isArray(args)) throw invalid('args must be an array of Standard Schema v1 schemas');

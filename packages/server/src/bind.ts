@@ -1,6 +1,7 @@
 import {
   createHandlerPlan,
   type HandlerPlan,
+  type HandlerRef,
   type Logger,
   type NamespacePlan,
   safeLogger,
@@ -90,6 +91,7 @@ function bindNamespace(
   // so a connection costs no closure per event.
   const events = [...plan.events].map(([event, refs]) => {
     const label = `EVENT '${event}'`;
+    checkOneContract(nsp.name, event, refs);
     // An event without a contract keeps the listener it always had: validation costs it nothing.
     const listener = hasContract(refs)
       ? function (this: Socket, ...args: unknown[]) {
@@ -119,6 +121,39 @@ function bindNamespace(
     const [hooks, label] = socket.recovered ? [plan.reconnect, 'RECONNECT'] : [plan.connect, 'CONNECT'];
     for (const ref of hooks) invokeHook(ctx, label, ref, [target, socket]);
   });
+}
+
+/**
+ * A contract and a rate limit belong to the event, not to one of its handlers: with several
+ * handlers of one event (a service and a sub service, say), a handler without the contract would
+ * receive the input the other one refuses, and the AsyncAPI document and the rate limit would
+ * take one handler's at random. They must all declare the same (the same schema objects).
+ */
+function checkOneContract(namespace: string, event: string, refs: readonly HandlerRef[]): void {
+  const [first, ...others] = refs;
+  if (!first) return;
+  const key = (ref: HandlerRef) => ref.options;
+  for (const other of others) {
+    const a = key(first);
+    const b = key(other);
+    const sameArgs =
+      a?.args === b?.args ||
+      (a?.args !== undefined &&
+        b?.args !== undefined &&
+        a.args.length === b.args.length &&
+        a.args.every((schema, i) => schema === b.args?.[i]));
+    if (sameArgs && a?.ack === b?.ack && sameLimit(a?.rateLimit, b?.rateLimit)) continue;
+    const name = (ref: HandlerRef) => `${ref.instance.constructor.name}.${String(ref.method)}`;
+    throw new SocketError(
+      'ERR_CONTRACT_CONFLICT',
+      `EVENT '${event}' in namespace ${namespace}: ${name(first)} and ${name(other)} declare different contracts or rate limits; ` +
+        'every handler of one event must declare the same (share one contract object)',
+    );
+  }
+}
+
+function sameLimit(a: RateLimit | false | undefined, b: RateLimit | false | undefined): boolean {
+  return a === b || (!!a && !!b && a.perSecond === b.perSecond && a.burst === b.burst);
 }
 
 /** The events of a namespace declared with a `rateLimit` of their own (`EVENT(name, { rateLimit })`). */

@@ -17,8 +17,8 @@ function passedError(err: unknown, code: string): Error {
 }
 
 /** An error that socket.io sends as `connect_error` with `data: { code }` (`err.data.code` on the client). */
-function withCode(code: string, message: string): Error {
-  return Object.assign(new Error(message), { data: { code } });
+function withCode(code: string, message: string): SocketError {
+  return Object.assign(new SocketError(code, message), { data: { code } });
 }
 
 /** The `connect_error` a client receives for a refusal: a SocketError's code travels as `data.code`. */

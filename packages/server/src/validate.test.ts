@@ -256,3 +256,41 @@ for (const [library, kit] of Object.entries(kits)) {
     });
   });
 }
+
+describe('one contract per event', () => {
+  it('refuses handlers of one event with different contracts: the one without would get the input the other refuses', async () => {
+    const say = { args: [z.string().min(1)] } as const;
+    class Chat {
+      @EVENT('say', say)
+      say(_io: Server, _socket: Socket, text: string) {
+        return text;
+      }
+    }
+    class Audit {
+      readonly seen: unknown[] = [];
+      @EVENT('say')
+      log(_io: Server, _socket: Socket, text: unknown) {
+        this.seen.push(text);
+      }
+    }
+    await expect(startSocketServer(resources, [new Chat(), new Audit()])).rejects.toMatchObject({
+      code: 'ERR_CONTRACT_CONFLICT',
+      message: expect.stringMatching(/EVENT 'say' in namespace \/: Chat\.say and Audit\.log/),
+    });
+
+    // the same contract object on both: every handler gets only valid input
+    class SharedAudit {
+      readonly seen: unknown[] = [];
+      @EVENT('say', say)
+      log(_io: Server, _socket: Socket, text: unknown) {
+        this.seen.push(text);
+      }
+    }
+    const audit = new SharedAudit();
+    const { url } = await startSocketServer(resources, [new Chat(), audit]);
+    const socket = await connected(client(resources, url));
+    expect(await request(socket, 'say', '')).toMatchObject({ error: { code: 'ERR_VALIDATION' } });
+    expect(await request(socket, 'say', 'hi')).toBe('hi');
+    expect(audit.seen).toEqual(['hi']);
+  });
+});

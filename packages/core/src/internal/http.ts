@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The part of a `net.Server` (or `http.Server`) that {@link listenOn} uses. */
+/**
+ * The part of a `net.Server` (or `http.Server`) that {@link listenOn} uses.
+ *
+ * @example
+ * ```ts
+ * const server: ListenableServer = createServer();
+ * ```
+ */
 export interface ListenableServer {
   listen(port: number, host: string): unknown;
   once(event: 'error', listener: (err: Error) => void): unknown;
