@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { type ClusterPrimary, startClusterPrimary } from '@pestras/micro-socket-cluster';
+import { sendToWorkers } from '@pestras/micro-socket-core/internal';
 import { attachPublishRelay } from '@pestras/micro-socket-publish';
 import type { Logger } from '@pestras/micro-socket-server';
 import { isMicroMessage } from './compat/worker-listener';
@@ -15,14 +16,7 @@ import { STICKY_WORKER_ENV } from './worker-mode';
 function relayMicroMessages(workers: () => Worker[]): () => void {
   const relay = (sender: Worker, message: unknown) => {
     if (!isMicroMessage(message) || (message.target !== 'all' && message.target !== 'others')) return;
-    for (const worker of workers()) {
-      if (message.target === 'others' && worker.id === sender.id) continue;
-      try {
-        if (worker.isConnected()) worker.send(message, undefined, undefined, () => {});
-      } catch {
-        // A worker going away misses the message; the primary stays up.
-      }
-    }
+    sendToWorkers(workers(), message, message.target === 'others' ? sender : undefined);
   };
   cluster.on('message', relay);
   return () => cluster.off('message', relay);

@@ -1,4 +1,5 @@
 import nodeCluster, { type Worker } from 'node:cluster';
+import { sendToWorkers } from '@pestras/micro-socket-core/internal';
 import { PROTOCOL } from './codec';
 import { PublishError } from './errors';
 import type { PayloadHandler, PublishTransport } from './transport';
@@ -141,16 +142,7 @@ export function attachPublishRelay(cluster: ClusterLike = nodeCluster): () => vo
   const relay = (sender: Worker, message: unknown) => {
     if (!isIpcPacket(message)) return;
     const packet: IpcPacket = { type: PROTOCOL, payload: message.payload };
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (!worker || worker === sender || worker.id === sender?.id) continue;
-      try {
-        if (!worker.isConnected()) continue;
-        // A worker that disconnects meanwhile makes send fail; it simply misses the message.
-        worker.send(packet, undefined, undefined, () => {});
-      } catch {
-        // Same: a dying worker must not take the primary down.
-      }
-    }
+    sendToWorkers(Object.values(cluster.workers ?? {}), packet, sender);
   };
   cluster.on('message', relay);
   return () => {

@@ -5,3 +5,4 @@ export { settlesWithin } from './deadline';
 export { describeValue } from './describe-value';
 export { answerNotFound, type ListenableServer, listenOn } from './http';
 export { integerOptionMessage, isIntegerIn } from './integer-option';
+export { type IpcWorker, sendToWorkers } from './send-to-workers';

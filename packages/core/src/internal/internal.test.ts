@@ -8,6 +8,7 @@ import {
   integerOptionMessage,
   isIntegerIn,
   listenOn,
+  sendToWorkers,
   settlesWithin,
 } from './index';
 
@@ -69,5 +70,22 @@ describe('listenOn / answerNotFound', () => {
     } finally {
       await new Promise((resolve) => first.close(resolve));
     }
+  });
+});
+
+describe('sendToWorkers', () => {
+  it('sends to every connected worker but the sender, and survives a worker that is going away', () => {
+    const sent: number[] = [];
+    const worker = (id: number, connected = true, throws = false) => ({
+      id,
+      isConnected: () => connected,
+      send: () => {
+        if (throws) throw new Error('channel closed');
+        sent.push(id);
+      },
+    });
+    const workers = [worker(1), worker(2), undefined, worker(3, false), worker(4, true, true), worker(5)];
+    expect(() => sendToWorkers(workers, { hello: true }, { id: 2 })).not.toThrow();
+    expect(sent).toEqual([1, 5]);
   });
 });
