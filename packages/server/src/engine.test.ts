@@ -3,7 +3,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EVENT } from '@pestras/micro-socket-core';
-import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
+import {
+  client,
+  connected,
+  nextEvent,
+  pollingSession,
+  Resources,
+  request,
+  waitFor,
+} from '@pestras/micro-socket-testing';
 import { Server, type Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLogger, startSocketServer } from '../test/helpers';
@@ -93,5 +101,24 @@ describe('a message over maxHttpBufferSize', () => {
     expect(warnings(logger)).toEqual([
       `micro-socket: socket ${socket.id} sent a message over maxHttpBufferSize (${LIMIT} bytes): engine.io dropped the message and the client's transport`,
     ]);
+  });
+});
+
+describe('oversize warnings under a flood of connections', () => {
+  it('log at most a burst of 10 lines across connections, however many clients send one', async () => {
+    const LIMIT = 10_000;
+    const { url, logger } = await startSocketServer(resources, [new Echo()], {
+      serverOptions: { maxHttpBufferSize: LIMIT },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const session = await pollingSession(url);
+      statuses.push(await session.post([`42["echo","${'x'.repeat(LIMIT)}"]`]));
+    }
+    expect(statuses.every((status) => status === 413)).toBe(true);
+    const lines = logger.lines.filter((l) => l.level === 'warn' && /maxHttpBufferSize/.test(l.message));
+    // 10 at once; the bucket refills one line per 10 s, so a slow run may show one more
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    expect(lines.length).toBeLessThanOrEqual(12);
   });
 });

@@ -8,6 +8,12 @@ interface EngineConnection {
   prependListener(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
 }
 
+/**
+ * How many oversize warnings are logged across all connections: a burst of 10, then one every
+ * 10 s; the socket ids of a line are looked up only for a line that is logged.
+ */
+const OVERSIZE_WARNINGS = { burst: 10, intervalMs: 10_000 } as const;
+
 /** The socket.io socket ids a connection serves, one per namespace it joined. */
 function socketIds(io: Server, conn: object): string {
   const ids: string[] = [];
@@ -31,11 +37,26 @@ export function warnOversizedMessages(io: Server, engine: Engine, logger: Requir
   const warned = new WeakSet<object>();
   // engine.io's own default when the option is absent.
   const limit = () => engine.opts.maxHttpBufferSize ?? 1e6;
+  // Connections cost an attacker nothing: across all of them, at most a burst of lines, then one
+  // per interval, the ones left out counted in the next line.
+  let budget: number = OVERSIZE_WARNINGS.burst;
+  let refilled = performance.now();
+  let suppressed = 0;
   const warn = (conn: object | undefined) => {
     if (!conn || warned.has(conn)) return;
     warned.add(conn);
+    const now = performance.now();
+    budget = Math.min(OVERSIZE_WARNINGS.burst, budget + (now - refilled) / OVERSIZE_WARNINGS.intervalMs);
+    refilled = now;
+    if (budget < 1) {
+      suppressed++;
+      return;
+    }
+    budget--;
+    const more = suppressed ? ` (${suppressed} more such clients not logged since the last line)` : '';
+    suppressed = 0;
     logger.warn(
-      `micro-socket: ${socketIds(io, conn)} sent a message over maxHttpBufferSize (${limit()} bytes): engine.io dropped the message and the client's transport`,
+      `micro-socket: ${socketIds(io, conn)} sent a message over maxHttpBufferSize (${limit()} bytes): engine.io dropped the message and the client's transport${more}`,
     );
   };
   function onClose(this: EngineConnection, reason: string, description?: unknown): void {

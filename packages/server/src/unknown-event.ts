@@ -1,5 +1,4 @@
 import type { Socket } from 'socket.io';
-import { SocketError } from './errors';
 
 /** Event names in the answer are cut to this many characters: the client sent the name itself. */
 const NAME_SHOWN = 100;
@@ -25,7 +24,7 @@ export function answerUnknownEvents(socket: Socket): void {
     }
     const name = String(packet[0]);
     const shown = name.length > NAME_SHOWN ? `${name.slice(0, NAME_SHOWN)}…` : name;
-    const error = new SocketError('ERR_UNKNOWN_EVENT', `No handler for event '${shown}'`);
-    ack({ error: { code: error.code, message: error.message } });
+    // A plain payload: a hostile client may send many of these, and an Error would capture a stack each time.
+    ack({ error: { code: 'ERR_UNKNOWN_EVENT', message: `No handler for event '${shown}'` } });
   });
 }
