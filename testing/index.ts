@@ -384,3 +384,4 @@ export function bundleFixture(
   });
   return { path, remove: () => rmSync(dirname(path), { recursive: true, force: true }) };
 }
+export { browserLikeClient } from './browser-like';

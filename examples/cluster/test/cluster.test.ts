@@ -3,6 +3,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
+  browserLikeClient,
   client,
   connected,
   nextEvent,
@@ -177,6 +178,76 @@ describe('examples/cluster: sticky sessions', () => {
     expect(garbage.status).toBe(400);
     // The primary still routes afterwards.
     await connect(url);
+  });
+});
+
+/**
+ * A client that loses its connection and reconnects by itself, as a page does after a network
+ * blip: does socket.io's connection state recovery give it its session back (same id, its rooms,
+ * on the same worker)?
+ */
+async function loseAndReconnect(
+  socket: ClientSocket,
+  room: string,
+): Promise<{ recovered: boolean; sameWorker: boolean; inRoom: boolean }> {
+  const before = await request<Identity>(socket, 'whoami');
+  await request(socket, 'join', room);
+  // A first message in the room: socket.io's recovery needs the client to have received one
+  // broadcast (its offset) before the connection is lost (socket.io#5538).
+  const heard = nextEvent(socket, 'message', 5_000);
+  await request(socket, 'say', room, 'hello');
+  await heard;
+  const reconnected = nextEvent(socket, 'connect', 15_000);
+  socket.io.engine.close();
+  await reconnected;
+  const after = await request<Identity>(socket, 'whoami');
+  const said = await socket.timeout(5_000).emitWithAck('say', room, 'back');
+  return {
+    recovered: socket.recovered && after.socketId === before.socketId,
+    sameWorker: after.workerId === before.workerId,
+    inRoom: (said as { delivered?: boolean }).delivered === true,
+  };
+}
+
+describe('examples/cluster: RECONNECT across workers', () => {
+  it('100 reconnections of browser-like clients with 2 workers: at least 95 recover their session and rooms', async () => {
+    const { url } = await startCluster(2);
+    const outcomes: Array<{ recovered: boolean; sameWorker: boolean; inRoom: boolean }> = [];
+    const workers = new Set<number>();
+    // 10 at a time, each a page with its own cookie store.
+    for (let batch = 0; batch < 10; batch++) {
+      outcomes.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const socket = await connected(browserLikeClient(resources, url), 10_000);
+            workers.add((await request<Identity>(socket, 'whoami')).workerId);
+            const outcome = await loseAndReconnect(socket, `room-${batch}-${i}`);
+            socket.disconnect();
+            return outcome;
+          }),
+        )),
+      );
+    }
+    const recovered = outcomes.filter((o) => o.recovered && o.sameWorker && o.inRoom).length;
+    console.log(`RECONNECT across workers: ${recovered} of ${outcomes.length} recovered with their rooms`);
+    expect(workers.size).toBe(2);
+    expect(recovered).toBeGreaterThanOrEqual(95);
+  });
+
+  it('without the routing cookie (a client that keeps no cookie), reconnections land round robin and miss their session', async () => {
+    const { url } = await startCluster(2);
+    const outcomes = [];
+    // One at a time: each handshake takes the next worker in turn, so a reconnection lands on the
+    // other worker, whose memory has no trace of the session.
+    for (let i = 0; i < 6; i++) {
+      const socket = await connected(
+        client(resources, url, { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 500 }),
+        10_000,
+      );
+      outcomes.push(await loseAndReconnect(socket, `plain-${i}`).catch(() => ({ recovered: false })));
+      socket.disconnect();
+    }
+    expect(outcomes.filter((o) => o.recovered).length).toBeLessThan(6);
   });
 });
 

@@ -273,33 +273,23 @@ describeBrowser('examples/micro-chat in Chromium (playwright-core)', () => {
     await screenshot(browser, 'micro-chat-after-worker-killed.png', [ann, bob]);
 
     // ann reloads her tab twice, within connection state recovery's window (2 minutes); bob
-    // speaks while her page is loading again. Where her reconnection lands is the primary's
-    // choice: the worker holding her session recovers it (RECONNECT); another one cannot, and
-    // the page says why. Today the primary spreads new handshakes round robin (routing them by
-    // the previous session is issue #9), so the two reloads land on different workers.
-    let annWorkerNow = annWorker;
+    // speaks while her page is loading again. Her browser sends the routing cookie (engine.io's
+    // `io`, her previous session id) with the new handshake, so the primary hands it to the worker
+    // holding her session, which recovers it (RECONNECT): same worker, same rooms, and what bob
+    // said meanwhile is delivered.
     for (const round of [1, 2]) {
       const missed = `did you miss this? (${round})`;
       const { worker, notice } = await reloadWhile(ann, () => say(bob, missed), bob);
-      if (worker === annWorkerNow) {
-        expect(notice).toBe(
-          `Session recovered on worker ${worker}: you are still in #general, and what was said ` +
-            'meanwhile has been delivered.',
-        );
-        await heard(ann, `bob: ${missed}`);
-      } else {
-        expect(notice).toBe(
-          `New session on worker ${worker} (your previous session was held by worker ${annWorkerNow}, ` +
-            'and only the worker holding a session can recover it). Rejoined #general; messages sent ' +
-            'while you were away were not delivered.',
-        );
-      }
+      expect(worker).toBe(annWorker);
+      expect(notice).toBe(
+        `Session recovered on worker ${worker}: you are still in #general, and what was said ` +
+          'meanwhile has been delivered.',
+      );
+      await heard(ann, `bob: ${missed}`);
       await online(ann, ['ann', 'bob']);
       await say(ann, `I reloaded (${round})`);
       await heard(bob, `ann: I reloaded (${round})`);
       await heard(ann, `ann: I reloaded (${round})`);
-      if (worker !== annWorkerNow) expect(await conversation(ann)).not.toContain(`bob: ${missed}`);
-      annWorkerNow = worker;
     }
     expect([...ann.errors, ...bob.errors]).toEqual([]);
   }, 120_000);

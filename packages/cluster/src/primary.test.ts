@@ -169,6 +169,38 @@ describe('startClusterPrimary', () => {
     }
   });
 
+  test("routes a handshake by its routing cookie to the previous session's worker while it takes new sessions", async () => {
+    const { primary, url } = await start();
+    await readyCount(primary, 2);
+    const handshake = async (cookie?: string) => {
+      const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+        headers: cookie === undefined ? {} : { cookie },
+      });
+      const { sid } = JSON.parse((await response.text()).slice(1)) as { sid: string };
+      return { sid, workerId: Number(sid.split('.')[0]), setCookie: response.headers.get('set-cookie') };
+    };
+    const first = await handshake();
+    // The worker sets the cookie the primary routes by: the session id, HttpOnly, SameSite=Lax.
+    expect(first.setCookie).toBe(`io=${first.sid}; Path=/; HttpOnly; SameSite=Lax`);
+    for (let i = 0; i < 6; i++) {
+      expect((await handshake(`theme=dark; io=${first.sid}`)).workerId).toBe(first.workerId);
+    }
+    // A cookie naming no live worker changes nothing: round robin.
+    const unknown = await Promise.all(
+      Array.from({ length: 6 }, () => handshake('io=77.AAAAAAAAAAAAAAAAAAAAAA')),
+    );
+    expect(new Set(unknown.map((h) => h.workerId)).size).toBe(2);
+    // A worker that stopped taking new sessions gets none, not even by cookie.
+    primary
+      .workers()
+      .find((w) => w.id === first.workerId)!
+      .send('fixture:stop-sticky');
+    await waitFor('one ready worker', () => primary.readyWorkers().length === 1);
+    for (let i = 0; i < 3; i++) {
+      expect((await handshake(`io=${first.sid}`)).workerId).not.toBe(first.workerId);
+    }
+  });
+
   test('holds a handshake until a worker is ready and hands it to that worker', async () => {
     const { primary, url } = await start({ mode: 'never-ready' });
     await waitFor('workers online', () => primary.workers().length === 2);

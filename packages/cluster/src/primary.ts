@@ -143,6 +143,11 @@ const DEFAULTS = {
   maxPendingBytes: 8 * 1024 * 1024,
 };
 
+/** A cookie name as RFC 6265 allows it (a token), and short: it is compared on every handshake. */
+function isCookieName(name: string): boolean {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(name);
+}
+
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!isIntegerIn(value, min, max)) {
     throw new ClusterError(
@@ -181,6 +186,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   #next = 0;
   /** The engine.io paths the workers serve: the option's, and every path a worker reported. */
   readonly #paths = new Set<string>();
+  /** The names of the routing cookies the workers set (engine.io's `cookie.name`), as they reported them. */
+  readonly #cookieNames = new Set<string>();
   /** Bytes held across every connection being read or handed over (at most `maxPendingBytes`). */
   #pendingBytes = 0;
   /** Consecutive early deaths, for the restart backoff. */
@@ -460,6 +467,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     if (isStickyMessage(message, 'ready')) {
       if (this.#closing || this.#ready.includes(worker)) return;
       if (typeof message.path === 'string' && message.path.startsWith('/')) this.#paths.add(message.path);
+      if (typeof message.cookie === 'string' && isCookieName(message.cookie))
+        this.#cookieNames.add(message.cookie);
       this.#ready.push(worker);
       this.#readySince.set(worker.id, Date.now());
       this.emit('ready', worker);
@@ -490,6 +499,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     const reader = new RequestLineReader({
       paths: this.#paths,
       maxRequestLineBytes: this.#options.maxRequestLineBytes,
+      cookieNames: this.#cookieNames,
     });
     const held = this.#holder();
     const timer = setTimeout(() => {
@@ -526,7 +536,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       const buffered = stopReading(socket);
       for (const extra of buffered) held.add(extra.length);
       const bytes = buffered.length > 0 ? Buffer.concat([reader.bytes(), ...buffered]) : reader.bytes();
-      this.#route(socket, route.sid, bytes, held, Date.now() + this.#options.routeTimeout);
+      this.#route(socket, route, bytes, held, Date.now() + this.#options.routeTimeout);
     };
     socket.on('data', onData);
     socket.once('close', onClose);
@@ -551,7 +561,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
 
   #route(
     socket: NetSocket,
-    sid: string | undefined,
+    { sid, previousSid }: { sid: string | undefined; previousSid?: string },
     bytes: Buffer,
     held: { free(): void },
     deadline: number,
@@ -567,7 +577,11 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       else refused(httpResponse(400, UNKNOWN_SESSION, 'application/json'));
       return;
     }
-    const worker = this.#pick();
+    // A handshake whose routing cookie names a session of a worker that takes new sessions goes
+    // there: socket.io's connection state recovery finds the session only in the worker that held
+    // it (with the default in-memory adapter).
+    const previousOwner = previousSid === undefined ? undefined : this.#ownerOf(previousSid);
+    const worker = previousOwner && this.#ready.includes(previousOwner) ? previousOwner : this.#pick();
     if (worker) {
       handOver(worker);
       return;

@@ -13,7 +13,7 @@ const STRESS = process.env.STRESS === '1';
 const SEED = Number(process.env.FUZZ_SEED ?? (STRESS ? Math.floor(Math.random() * 2 ** 31) : 0x5eed));
 const CASES = STRESS ? 6_000 : 800;
 const PATHS = ['/socket.io/', '/ws/'];
-const LIMITS = { paths: PATHS, maxRequestLineBytes: 8_192 };
+const LIMITS = { paths: PATHS, maxRequestLineBytes: 8_192, cookieNames: ['io'] };
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -46,6 +46,21 @@ function target(random: Random): string {
   if (random() < 0.2) parts.push(`t=${'x'.repeat(int(random, 40))}`);
   const query = random() < 0.9 ? `?${parts.join(pick(random, ['&', '&', ';', '&&']))}` : '';
   return `${path}${query}${random() < 0.05 ? '#frag' : ''}`;
+}
+
+/** A `Cookie` header value: the routing cookie `io` among others, spaced, quoted or encoded at times. */
+function cookies(random: Random): string {
+  const pairs = [`io=${pick(random, SIDS)}`];
+  if (random() < 0.2) pairs[0] = `io="${pick(random, SIDS)}"`;
+  if (random() < 0.2) pairs[0] = `io=${encodeURIComponent(pick(random, SIDS))}`;
+  for (let i = int(random, 4); i > 0; i--) {
+    pairs.splice(
+      int(random, pairs.length + 1),
+      0,
+      pick(random, ['a=1', 'xio=2.x', 'io', '=', 'b="c;d"', ' ']),
+    );
+  }
+  return pairs.join(pick(random, ['; ', ';', ' ; ']));
 }
 
 function request(random: Random): string {
@@ -87,7 +102,8 @@ function request(random: Random): string {
     payload = body;
   }
   if (random() < 0.2) headers.push(`X-Spaces:${' '.repeat(int(random, 200))}`);
-  if (random() < 0.2) headers.push(`Cookie: io=${pick(random, SIDS)}`);
+  if (random() < 0.3) headers.push(`${pick(random, ['Cookie', 'cookie', 'COOKIE'])}: ${cookies(random)}`);
+  if (random() < 0.1) headers.push(`Cookie: ${cookies(random)}`);
   return `${lead}${method} ${target(random)}${version}${eol}${headers.join(eol)}${eol}${eol}${payload}`;
 }
 
@@ -147,8 +163,28 @@ function engineSid(url: string): string | undefined {
   return query.sid || undefined;
 }
 
+/**
+ * The routing cookie as a server reading Node's parsed headers would find it: the first `io` pair of
+ * the `Cookie` headers (Node joins several with `; `), unquoted and percent-decoded.
+ */
+function routingCookie(header: string): string | undefined {
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(0, equals).trim() !== 'io') continue;
+    let value = pair.slice(equals + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+    return value || undefined;
+  }
+  return undefined;
+}
+
 /** What llhttp (Node's http server) makes of the bytes: the request target, or a refusal. */
-type Verdict = { accepted: true; url: string } | { accepted: false };
+type Verdict = { accepted: true; url: string; cookie: string } | { accepted: false };
 
 const resources = new Resources();
 let server: Server;
@@ -167,7 +203,8 @@ afterAll(() => resources.stopAll());
 
 function answer(req: IncomingMessage, socket: { end(data: string): unknown } | null): void {
   // The socket, not the response: HEAD and 100-continue requests get it the same way.
-  socket?.end(`URL ${Buffer.from(req.url ?? '', 'latin1').toString('base64')}\n`);
+  const cookie = Buffer.from(req.headers.cookie ?? '', 'latin1').toString('base64');
+  socket?.end(`URL ${Buffer.from(req.url ?? '', 'latin1').toString('base64')} ${cookie}\n`);
 }
 
 function llhttp(bytes: Buffer): Promise<Verdict> {
@@ -179,11 +216,10 @@ function llhttp(bytes: Buffer): Promise<Verdict> {
     });
     socket.on('error', () => {});
     socket.on('close', () => {
-      const match = /^URL (\S*)\n/.exec(text);
+      const match = /^URL (\S*) (\S*)\n/.exec(text);
+      const latin1 = (base64: string) => Buffer.from(base64, 'base64').toString('latin1');
       resolve(
-        match
-          ? { accepted: true, url: Buffer.from(match[1]!, 'base64').toString('latin1') }
-          : { accepted: false },
+        match ? { accepted: true, url: latin1(match[1]!), cookie: latin1(match[2]!) } : { accepted: false },
       );
     });
   });
@@ -221,7 +257,7 @@ describe('RequestLineReader against llhttp (differential fuzzing)', () => {
     for (let i = 0; i < inputs.length; i += 16) {
       verdicts.push(...(await Promise.all(inputs.slice(i, i + 16).map(llhttp))));
     }
-    const tally = { accepted: 0, routedBySid: 0, refusedByBoth: 0, handedToRefuse: 0 };
+    const tally = { accepted: 0, routedBySid: 0, routedByCookie: 0, refusedByBoth: 0, handedToRefuse: 0 };
     const failures: string[] = [];
     inputs.forEach((bytes, i) => {
       const { route, handed, pushed } = outcomes[i]!;
@@ -233,9 +269,13 @@ describe('RequestLineReader against llhttp (differential fuzzing)', () => {
         tally.accepted++;
         const sid = engineSid(verdict.url);
         if (sid !== undefined) tally.routedBySid++;
-        if (route.action !== 'route' || route.sid !== sid) {
+        // A handshake (engine.io path, no sid) goes by the routing cookie llhttp read, if any.
+        const handshake = sid === undefined && PATHS.some((path) => verdict.url.startsWith(path));
+        const previousSid = handshake ? routingCookie(verdict.cookie) : undefined;
+        if (previousSid !== undefined) tally.routedByCookie++;
+        if (route.action !== 'route' || route.sid !== sid || route.previousSid !== previousSid) {
           failures.push(
-            `llhttp accepted ${JSON.stringify(verdict.url)} (sid ${sid}), reader ${JSON.stringify(route)}: ${input}`,
+            `llhttp accepted ${JSON.stringify(verdict.url)} (sid ${sid}, cookie ${JSON.stringify(verdict.cookie)}), reader ${JSON.stringify(route)}: ${input}`,
           );
         }
       } else if (route.action === 'reject') {
@@ -250,6 +290,7 @@ describe('RequestLineReader against llhttp (differential fuzzing)', () => {
     expect(failures.slice(0, 10)).toEqual([]);
     // The generator is worth its name: both sides of the difference are exercised.
     expect(tally.routedBySid).toBeGreaterThan(CASES / 10);
+    expect(tally.routedByCookie).toBeGreaterThan(CASES / 100);
     expect(tally.refusedByBoth + tally.handedToRefuse).toBeGreaterThan(CASES / 10);
   });
 

@@ -125,3 +125,86 @@ describe('RequestLineReader', () => {
     expect(reader.bytes().length).toBe(attack.length);
   });
 });
+
+describe('RequestLineReader with a routing cookie', () => {
+  const COOKIE_LIMITS = { ...LIMITS, cookieNames: ['io'] };
+  const previous = '2.q1Lx0sY7Wm2cPZQeVbq3aw';
+  function readWithCookie(...chunks: string[]): ConnectionRoute[] {
+    const reader = new RequestLineReader(COOKIE_LIMITS);
+    return chunks.map((chunk) => reader.push(Buffer.from(chunk, 'latin1')));
+  }
+
+  test('routes a handshake by the previous session id in its cookie, as soon as the cookie is read', () => {
+    expect(
+      readWithCookie(
+        'GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\nCoo',
+        `kie: theme=dark; io=${previous}; x=1\r\nAccept: */*\r\n`,
+      ),
+    ).toEqual([{ action: 'wait' }, { action: 'route', sid: undefined, previousSid: previous }]);
+    // Any case of the header name, bare LF, quotes, percent-encoding, a second Cookie header.
+    expect(
+      readWithCookie(
+        `GET /ws/?EIO=4&transport=websocket HTTP/1.1\nCOOKIE: a=1\ncookie:io="${encodeURIComponent(previous)}"\n\n`,
+      ),
+    ).toEqual([{ action: 'route', sid: undefined, previousSid: previous }]);
+  });
+
+  test('a handshake without the cookie is routed at the end of its head, or at the limit', () => {
+    expect(
+      readWithCookie('GET /socket.io/?EIO=4 HTTP/1.1\r\nHost: a\r\n', 'Cookie: other=1\r\n', '\r\n'),
+    ).toEqual([{ action: 'wait' }, { action: 'wait' }, { action: 'route', sid: undefined }]);
+    // A head longer than maxRequestLineBytes without the cookie first: routed without it, never refused
+    // (the worker's llhttp judges the head, as in a single process).
+    const long = readWithCookie(
+      `GET /socket.io/?EIO=4 HTTP/1.1\r\nX-Pad: ${'p'.repeat(2_000)}\r\nCookie: io=${previous}\r\n\r\n`,
+    );
+    expect(long).toEqual([{ action: 'route', sid: undefined }]);
+  });
+
+  test('only handshakes wait for their head: requests with a sid and other routes go on the request line', () => {
+    const sid = '1.AbCdEfGhIjKlMnOpQrStUv';
+    expect(readWithCookie(`GET /socket.io/?EIO=4&sid=${sid} HTTP/1.1\r\n`)).toEqual([
+      { action: 'route', sid },
+    ]);
+    expect(readWithCookie('GET /health HTTP/1.1\r\n')).toEqual([{ action: 'route', sid: undefined }]);
+  });
+
+  test('other cookies, empty values and a cookie named like it inside another value do not count', () => {
+    for (const header of [
+      'xio=1.AbCdEfGhIjKlMnOpQrStUv',
+      'io=',
+      'a="io=1.AbCdEfGhIjKlMnOpQrStUv',
+      'io%=x',
+      'i o=1',
+    ]) {
+      const routes = readWithCookie(`GET /socket.io/?EIO=4 HTTP/1.1\r\nCookie: ${header}\r\n\r\n`);
+      expect(routes.at(-1)).toEqual({ action: 'route', sid: undefined });
+    }
+  });
+
+  test('a million cookies or a megabyte of header lines cost linear time and are cut at the limit', () => {
+    const attacks = [
+      `GET /socket.io/?EIO=4 HTTP/1.1\r\nCookie: ${';'.repeat(1_000_000)}\r\n\r\n`,
+      `GET /socket.io/?EIO=4 HTTP/1.1\r\n${'Cookie: a=1\r\n'.repeat(80_000)}\r\n`,
+      `GET /socket.io/?EIO=4 HTTP/1.1\r\nX-Long: ${'x'.repeat(1_000_000)}`,
+    ];
+    for (const attack of attacks) {
+      const reader = new RequestLineReader({
+        paths: ['/socket.io/'],
+        maxRequestLineBytes: 8_192,
+        cookieNames: ['io'],
+      });
+      const bytes = Buffer.from(attack, 'latin1');
+      let route: ConnectionRoute = { action: 'wait' };
+      // One byte at a time first (the copy into the reader's buffer must stay linear), then 64 KB reads.
+      for (let at = 0; at < bytes.length && route.action === 'wait'; ) {
+        const size = at < 9_000 ? 1 : 65_536;
+        route = reader.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      expect(route.action).toBe('route');
+      // Decided the byte after the limit, while still read one byte at a time.
+      expect(reader.length).toBe(8_193);
+    }
+  });
+});

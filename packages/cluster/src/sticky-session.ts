@@ -44,6 +44,8 @@ export interface StickyReadyMessage {
   readonly [STICKY_MESSAGE_KEY]: 'ready';
   /** The worker's engine.io path, as engine.io matches it (`'/socket.io/'`). */
   readonly path?: string;
+  /** The name of the routing cookie the worker's engine.io sets on handshakes (`'io'`), if any. */
+  readonly cookie?: string;
 }
 
 /** Worker → primary: route no new sessions to this worker (the requests of its open ones still reach it). */

@@ -51,6 +51,17 @@ export interface StickyWorkerOptions {
    * cut off (408, then closed). 10 000 by default, like the primary's `routeTimeout`.
    */
   headersTimeout?: number;
+  /**
+   * Whether engine.io sets a routing cookie on handshakes (its `cookie` option, named `'io'`,
+   * `HttpOnly`, `SameSite=Lax`, path `/`), so that a client reconnecting after a lost connection
+   * is routed to the worker that holds its session, and socket.io's connection state recovery
+   * finds it there. `true` by default: the option is turned on unless the server already set
+   * `cookie` itself (then its name is used). With `false`, and no `cookie` option, reconnections
+   * land on any worker (round robin), and recover only with an adapter that shares sessions.
+   * Browsers send the cookie to the same origin; cross-origin clients need `withCredentials: true`
+   * (and CORS `credentials: true`), and socket.io-client in Node keeps it with `withCredentials: true`.
+   */
+  routingCookie?: boolean;
 }
 
 const DEFAULT_HEADERS_TIMEOUT = 10_000;
@@ -88,6 +99,25 @@ function enginePath(io: Server): string {
   const addTrailingSlash = (io as unknown as { opts?: { addTrailingSlash?: boolean } }).opts
     ?.addTrailingSlash;
   return addTrailingSlash === false ? path : `${path.replace(/\/$/, '')}/`;
+}
+
+interface EngineCookieOptions {
+  opts?: { cookie?: false | { name?: string } };
+}
+
+/**
+ * The name of the cookie engine.io sets on handshakes: the server's own `cookie` option, or, when
+ * it has none and `turnOn`, the one turned on here, with the defaults engine.io 6 gives `cookie: true`
+ * (it reads `opts.cookie` on every handshake, so setting it now is enough).
+ */
+function routingCookieOf(engine: object, turnOn: boolean): string | undefined {
+  const opts = (engine as EngineCookieOptions).opts;
+  if (!opts) return undefined;
+  if (!opts.cookie && turnOn) {
+    opts.cookie = { name: 'io', path: '/', httpOnly: true, sameSite: 'lax' } as { name: string };
+  }
+  const name = opts.cookie ? opts.cookie.name : undefined;
+  return typeof name === 'string' ? name : undefined;
 }
 
 function ignoreSendError(): void {
@@ -171,6 +201,7 @@ export function serveStickyWorker(
 
   (http as unknown as Record<symbol, unknown>)[SERVED] = true;
   engine.generateId = () => stickySessionId(worker.id);
+  const cookie = routingCookieOf(engine, options.routingCookie ?? true);
 
   const headersTimeout = options.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT;
   if (!Number.isInteger(headersTimeout) || headersTimeout < 1) {
@@ -218,6 +249,7 @@ export function serveStickyWorker(
   const ready: StickyReadyMessage = {
     [STICKY_MESSAGE_KEY]: 'ready',
     path: enginePath(io),
+    ...(cookie === undefined ? {} : { cookie }),
   };
   // With a callback, a failed send is reported there instead of as a process 'error' event.
   worker.channel.send(ready, undefined, undefined, ignoreSendError);
