@@ -32,6 +32,7 @@ export async function runWorker(): Promise<void> {
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    console.log(`worker ${workerId} pid ${process.pid} draining (${signal})`);
     // No new sessions here; the open ones (polling ones too) drain: their acks, then the disconnect.
     sticky.close();
     await server.close({ timeout: 4_000 });

@@ -510,6 +510,110 @@ describe('examples/cluster: shutdown', () => {
   });
 });
 
+describe('examples/cluster: rolling restart', () => {
+  it('SIGHUP replaces the workers one at a time: in-flight acks, then io server disconnect and a reconnect; new clients all connect; exits 0, no backoff', async () => {
+    const { primary, url } = await startCluster(2);
+    const old = readyWorkers(primary.output()).sort((a, b) => a.id - b.id);
+    const oldIds = old.map((w) => w.id);
+    // A polling and a websocket client on each worker (round robin: two of each in a row).
+    const clients: Connected[] = [];
+    const on = (workerId: number, transport: string) =>
+      clients.find((c) => c.workerId === workerId && c.socket.io.opts.transports?.[0] === transport);
+    for (let i = 0; oldIds.some((id) => !on(id, 'polling') || !on(id, 'websocket')); i++) {
+      expect(i).toBeLessThan(16);
+      clients.push(await connect(url, { transports: [i % 4 < 2 ? 'polling' : 'websocket'] }));
+    }
+    const watched = oldIds.flatMap((id) => [on(id, 'polling')!, on(id, 'websocket')!]);
+    for (const c of watched) {
+      // socket.io-client does not reconnect by itself after a server disconnect: the app does.
+      c.socket.on('disconnect', (reason) => {
+        if (reason === 'io server disconnect') c.socket.connect();
+      });
+    }
+    /** What a client saw, in wire order; each ack says whether its worker was draining by then. */
+    const seen = new Map<Connected, string[]>(watched.map((c) => [c, []]));
+    const work = (c: Connected) => {
+      c.socket.on('disconnect', (reason) => seen.get(c)!.push(`disconnect: ${reason}`));
+      c.socket.timeout(10_000).emit('work', 3_500, (err: Error | null, answer?: { done: number }) => {
+        const draining = primary.output().includes(`worker ${c.workerId} pid ${c.pid} draining`);
+        seen
+          .get(c)!
+          .push(err ? `lost: ${err.message}` : `ack ${answer?.done}${draining ? ' while draining' : ''}`);
+      });
+    };
+
+    // A new default (polling-first) client every 50 ms for the whole restart; none may fail.
+    const attempts: Array<Promise<{ workerId: number } | { failed: string }>> = [];
+    const newcomers = setInterval(() => {
+      attempts.push(
+        connect(url).then(
+          (c) => {
+            c.socket.disconnect();
+            return { workerId: c.workerId };
+          },
+          (err: unknown) => ({ failed: String(err) }),
+        ),
+      );
+    }, 50);
+    resources.add(newcomers, clearInterval);
+
+    const [first, second] = old as [(typeof old)[number], (typeof old)[number]];
+    for (const c of watched.filter((c) => c.workerId === first.id)) work(c);
+    // Before the first worker gets SIGTERM, its clients' handlers are running.
+    await request(on(first.id, 'polling')!.socket, 'whoami');
+    await request(on(first.id, 'websocket')!.socket, 'whoami');
+    primary.kill('SIGHUP');
+    // Oldest first: once the first one exited, the second one's replacement starts.
+    await primary.waitForOutput(
+      new RegExp(`worker ${first.id} pid ${first.pid} exited \\(code 0\\)`),
+      20_000,
+    );
+    expect(primary.output()).not.toMatch(new RegExp(`worker ${second.id} pid ${second.pid} draining`));
+    for (const c of watched.filter((c) => c.workerId === second.id)) work(c);
+    const [, done] = await primary.waitForOutput(/rolling restart done \(([^)]*)\)/, 30_000);
+    clearInterval(newcomers);
+    const outcomes = await Promise.all(attempts);
+
+    for (const c of watched) {
+      expect({ worker: c.workerId, transport: c.socket.io.opts.transports, seen: seen.get(c) }).toEqual({
+        worker: c.workerId,
+        transport: c.socket.io.opts.transports,
+        seen: ['ack 3500 while draining', 'disconnect: io server disconnect'],
+      });
+    }
+    const fresh = readyWorkers(primary.output()).filter((w) => !oldIds.includes(w.id));
+    expect(fresh).toHaveLength(2);
+    expect(done).toBe(`${first.id} → ${fresh[0]!.id}, ${second.id} → ${fresh[1]!.id}`);
+    expect(fresh.map((w) => w.pid)).not.toContain(first.pid);
+    expect(fresh.map((w) => w.pid)).not.toContain(second.pid);
+    for (const c of watched) {
+      await waitFor(`client of worker ${c.workerId} back`, () => c.socket.connected, { timeout: 10_000 });
+      const now = await request<Identity>(c.socket, 'whoami');
+      expect(fresh.map((w) => w.id)).toContain(now.workerId);
+    }
+    expect(outcomes.filter((o) => 'failed' in o)).toEqual([]);
+    const servedBy = new Set(outcomes.map((o) => ('workerId' in o ? o.workerId : 0)));
+    expect(outcomes.length).toBeGreaterThan(10);
+    expect([...servedBy].some((id) => oldIds.includes(id))).toBe(true);
+    expect([...servedBy].some((id) => !oldIds.includes(id))).toBe(true);
+    for (const w of old) expect(alive(w.pid)).toBe(false);
+    for (const w of old)
+      expect(primary.output()).toMatch(new RegExp(`worker ${w.id} pid ${w.pid} exited \\(code 0\\)`));
+    expect(primary.output()).not.toMatch(/SIGKILL|replacing it in/);
+
+    // The planned exits left the crash backoff alone: a crash now is replaced after restartDelay.
+    process.kill(fresh[0]!.pid, 'SIGKILL');
+    await primary.waitForOutput(
+      new RegExp(
+        `worker ${fresh[0]!.id} \\(pid ${fresh[0]!.pid}\\) exited with SIGKILL; replacing it in 500 ms`,
+      ),
+    );
+    console.log(
+      `rolling restart: ${outcomes.length} clients connected during it, 0 failed, served by workers ${[...servedBy].sort().join(', ')}; replacements ready ${fresh.map((w) => w.startup).join(' and ')} ms after their start`,
+    );
+  });
+});
+
 describe('examples/cluster: outside socket.io', () => {
   it('finding 6: every worker answers a request outside socket.io with 404', async () => {
     const { url } = await startCluster(2);

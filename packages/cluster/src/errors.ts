@@ -7,13 +7,22 @@ import { CodedError } from '@pestras/micro-socket-core';
  *   worker, `io` without an http server, an http server served twice.
  * - `ERR_LISTEN`: the primary cannot listen on its port.
  * - `ERR_NO_IPC`: {@link serveStickyWorker} outside a `node:cluster` worker.
+ * - `ERR_RESTART`: a rolling restart ({@link ClusterPrimary.restartWorkers}) stopped because a
+ *   replacement worker exited or was not ready within `readyTimeout`; the workers not replaced
+ *   yet keep running.
+ * - `ERR_CLOSING`: a rolling restart asked for, or interrupted, by `close()`.
  *
  * @example
  * ```ts
  * const code: ClusterErrorCode = 'ERR_LISTEN';
  * ```
  */
-export type ClusterErrorCode = 'ERR_INVALID_OPTIONS' | 'ERR_LISTEN' | 'ERR_NO_IPC';
+export type ClusterErrorCode =
+  | 'ERR_INVALID_OPTIONS'
+  | 'ERR_LISTEN'
+  | 'ERR_NO_IPC'
+  | 'ERR_RESTART'
+  | 'ERR_CLOSING';
 
 /**
  * The one error class of `@pestras/micro-socket-cluster`, with a stable {@link ClusterErrorCode};

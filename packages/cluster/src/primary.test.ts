@@ -1,4 +1,4 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import {
@@ -320,6 +320,123 @@ describe('startClusterPrimary', () => {
     const port = (taken.address() as { port: number }).port;
     await expect(start({ port })).rejects.toMatchObject({ code: 'ERR_LISTEN' });
     expect(cluster.workers && Object.keys(cluster.workers)).toEqual([]);
+  });
+});
+
+/** A logger that collects the delays of crash replacements ("replacing it in N ms"). */
+function crashDelays() {
+  const delays: number[] = [];
+  const logger = {
+    ...quiet,
+    warn(message: string) {
+      const delay = /replacing it in (\d+) ms/.exec(message);
+      if (delay) delays.push(Number(delay[1]));
+    },
+  };
+  return { delays, logger };
+}
+
+/** In 'never-ready' mode: makes each worker serve once it waits for the word, as a normal worker. */
+function serveOnceWaiting(worker: ReturnType<ClusterPrimary['workers']>[number]) {
+  worker.on('message', (message) => {
+    if (message === 'fixture:waiting') worker.send('fixture:serve');
+  });
+}
+
+describe('ClusterPrimary.restartWorkers', () => {
+  test('replaces each worker by a ready one before stopping it: never fewer ready workers, exits 0, no backoff', async () => {
+    const { delays, logger } = crashDelays();
+    const { primary, events, url } = await start({ restartDelay: 50, logger });
+    await readyCount(primary, 2);
+    const [a, b] = primary.workers() as [Worker, Worker];
+    const socket = await connected(
+      client(resources, url, { transports: ['polling'], reconnection: true, reconnectionDelay: 50 }),
+      10_000,
+    );
+    const readyAtExits: number[] = [];
+    primary.on('exit', () => readyAtExits.push(primary.readyWorkers().length));
+    events.length = 0;
+
+    await primary.restartWorkers();
+    const [c, d] = primary.workers() as [Worker, Worker];
+    expect([c, d]).not.toContain(a);
+    expect([c, d]).not.toContain(b);
+    // One at a time, each replacement ready before its predecessor is told to stop.
+    expect(events).toEqual([
+      `online ${c.id}`,
+      `ready ${c.id}`,
+      `exit ${a.id} 0`,
+      `online ${d.id}`,
+      `ready ${d.id}`,
+      `exit ${b.id} 0`,
+    ]);
+    expect(readyAtExits).toEqual([2, 2]);
+    expect(primary.readyWorkers()).toHaveLength(2);
+    // Nothing replaced the retired workers a second time.
+    expect(delays).toEqual([]);
+    await waitFor('the client back on a new worker', async () => {
+      const { workerId } = await request<{ workerId: number }>(socket, 'whoami');
+      return workerId === c.id || workerId === d.id;
+    });
+
+    // The two planned exits left the backoff alone: a crash now waits restartDelay, not 4 times it.
+    c.process.kill('SIGKILL');
+    await waitFor('the crash replaced', () => delays.length === 1);
+    expect(delays).toEqual([50]);
+  });
+
+  test('a replacement that dies or is not ready in time stops the restart with ERR_RESTART; the old workers keep serving', async () => {
+    const { delays, logger } = crashDelays();
+    const { primary, events, url } = await start({ mode: 'never-ready', readyTimeout: 1_000, logger });
+    const old = primary.workers();
+    for (const worker of old) serveOnceWaiting(worker);
+    await readyCount(primary, 2);
+
+    await expect(primary.restartWorkers()).rejects.toMatchObject({
+      name: 'ClusterError',
+      code: 'ERR_RESTART',
+      message: expect.stringMatching(/not ready within 1000 ms/),
+    });
+    expect(primary.workers()).toEqual(old);
+    expect(primary.readyWorkers()).toHaveLength(2);
+
+    const restart = primary.restartWorkers();
+    const replacement = await waitFor('a replacement', () => primary.workers().find((w) => !old.includes(w)));
+    replacement.process.kill('SIGKILL');
+    await expect(restart).rejects.toMatchObject({
+      code: 'ERR_RESTART',
+      message: expect.stringMatching(/exited/),
+    });
+    expect(primary.workers()).toEqual(old);
+    expect(events.filter((e) => e.startsWith('exit'))).toHaveLength(2);
+    expect(events).toContain(`exit ${replacement.id} SIGKILL`);
+    // The surplus replacements were not replaced in turn, nor counted as crashes.
+    expect(delays).toEqual([]);
+    const socket = await connected(client(resources, url), 10_000);
+    expect(old.map((w) => w.id)).toContain((await request<{ workerId: number }>(socket, 'whoami')).workerId);
+  });
+
+  test('a restart asked for during one runs after it; close() stops a restart and refuses new ones', async () => {
+    const { primary, events } = await start();
+    await readyCount(primary, 2);
+    const first = primary.restartWorkers();
+    const second = primary.restartWorkers();
+    expect(primary.restartWorkers()).toBe(second);
+    await first;
+    const afterFirst = primary.workers();
+    await second;
+    // The workers running when it was asked for were replaced again.
+    expect(primary.workers().filter((w) => afterFirst.includes(w))).toEqual([]);
+    const exits = events.filter((e) => e.startsWith('exit'));
+    expect(exits).toHaveLength(4);
+    expect(exits.every((e) => e.endsWith(' 0'))).toBe(true);
+
+    const third = expect(primary.restartWorkers()).rejects.toMatchObject({ code: 'ERR_CLOSING' });
+    await waitFor('a replacement forked', () => primary.workers().length === 3);
+    await primary.close();
+    await third;
+    await expect(primary.restartWorkers()).rejects.toMatchObject({ code: 'ERR_CLOSING' });
+    expect(primary.workers()).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import nodeCluster, { type Cluster, type ClusterSettings, type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import {
   integerOptionMessage,
@@ -64,9 +65,22 @@ export interface ClusterPrimaryOptions {
   maxRestartDelay?: number;
   /** Milliseconds a worker must run after it became ready for the backoff to start over; 10 000 by default. */
   restartWindow?: number;
-  /** Milliseconds `close()` gives workers to exit after SIGTERM before SIGKILL; 5 000 by default. */
+  /**
+   * Milliseconds a worker has to exit after SIGTERM, from `close()` or a rolling restart, before
+   * SIGKILL; 5 000 by default.
+   */
   shutdownTimeout?: number;
-  /** Close on SIGTERM and SIGINT, then exit the process (code 0, or 1 if closing failed). Off by default. */
+  /**
+   * Milliseconds a replacement forked by {@link ClusterPrimary.restartWorkers} has to become ready
+   * (call {@link serveStickyWorker}) before the rolling restart stops with `ERR_RESTART`, leaving
+   * the workers not yet replaced running; 30 000 by default.
+   */
+  readyTimeout?: number;
+  /**
+   * Close on SIGTERM and SIGINT, then exit the process (code 0, or 1 if closing failed); restart
+   * the workers one at a time on SIGHUP ({@link ClusterPrimary.restartWorkers}, a reload like
+   * nginx's). Off by default.
+   */
   handleSignals?: boolean;
   /**
    * The engine.io path of the workers' socket.io servers; `'/socket.io/'` by default. Workers
@@ -137,6 +151,7 @@ const DEFAULTS = {
   maxRestartDelay: 30_000,
   restartWindow: 10_000,
   shutdownTimeout: 5_000,
+  readyTimeout: 30_000,
   path: '/socket.io/',
   routeTimeout: 10_000,
   maxRequestLineBytes: 8_192,
@@ -146,6 +161,20 @@ const DEFAULTS = {
 /** A cookie name as RFC 6265 allows it (a token), and short: it is compared on every handshake. */
 function isCookieName(name: string): boolean {
   return /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(name);
+}
+
+/**
+ * Milliseconds a worker retired by a rolling restart keeps serving after the last new session it
+ * was given: a client that just completed its engine.io handshake there sends its socket.io
+ * CONNECT next, which a worker already closing would refuse.
+ */
+const CONNECT_GRACE = 1_000;
+
+/** How the wait for a replacement worker to be ready ended. */
+type ReadyOutcome = 'ready' | 'exited' | 'timeout' | 'closing';
+
+function closingError(): ClusterError {
+  return new ClusterError('ERR_CLOSING', 'restartWorkers: the cluster primary is closing');
 }
 
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -203,7 +232,23 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   readonly #handing = new Map<number, Set<() => void>>();
   readonly #detachHooks: Array<() => void> = [];
   #closing: Promise<void> | undefined;
-  #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  /** Aborted when close() is called: what a rolling restart waiting for a worker listens to. */
+  readonly #closed = new AbortController();
+  /** The rolling restart running, and the one asked for meanwhile (see restartWorkers). */
+  #restarting: Promise<void> | undefined;
+  #nextRestart: Promise<void> | undefined;
+  /** The step of the rolling restart in progress: the worker whose replacement is starting. */
+  #replacing: { worker: Worker; crashDelay?: number } | undefined;
+  /**
+   * Workers whose exit is planned, by id, with what they are: retired by a rolling restart, or a
+   * replacement not ready yet. Their exit is neither replaced nor counted by the restart backoff.
+   */
+  readonly #planned = new Map<number, string>();
+  /** The ids of the workers a rolling restart has yet to replace: they get no new session while others can. */
+  readonly #retiring = new Set<number>();
+  /** When each worker was last given a new session (a request without `sid`), by id. */
+  readonly #lastNewSession = new Map<number, number>();
+  #signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
 
   /** @internal Use {@link startClusterPrimary}. */
   constructor(options: ClusterPrimaryOptions) {
@@ -227,6 +272,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
         options.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
         0,
       ),
+      readyTimeout: positiveInteger('readyTimeout', options.readyTimeout ?? DEFAULTS.readyTimeout, 1),
       handleSignals: options.handleSignals ?? false,
       path: options.path ?? DEFAULTS.path,
       routeTimeout: positiveInteger('routeTimeout', options.routeTimeout ?? DEFAULTS.routeTimeout, 1),
@@ -307,21 +353,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       this.#detach();
       throw err;
     }
-    if (this.#options.handleSignals) {
-      const handler = (signal: NodeJS.Signals) => {
-        this.#log.info(`cluster primary: ${signal}, shutting down`);
-        this.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            this.#log.error('cluster primary: shutdown failed', err);
-            process.exit(1);
-          },
-        );
-      };
-      this.#signalHandler = handler;
-      process.on('SIGTERM', handler);
-      process.on('SIGINT', handler);
-    }
+    if (this.#options.handleSignals) this.#handleSignals();
     for (let i = 0; i < this.#options.workers; i++) this.#fork();
     return this;
   }
@@ -340,6 +372,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   }
 
   async #shutdown(): Promise<void> {
+    this.#closed.abort();
     for (const timer of this.#restarts) clearTimeout(timer);
     this.#restarts.clear();
     // New sessions are refused from now on (503); the requests of open sessions are still routed
@@ -347,30 +380,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     // disconnect through this port), so the port closes only once every worker exited.
     for (const resolve of [...this.#waiting]) resolve(undefined);
     this.#ready = [];
-    const running = this.workers();
-    // Gone once exited and disconnected: node:cluster drops a worker from `cluster.workers` only
-    // then, and the exit may come first.
-    const exits = running.map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          const gone = () => {
-            const exited = worker.process.exitCode !== null || worker.process.signalCode !== null;
-            if (exited && !worker.isConnected()) resolve();
-          };
-          worker.process.once('exit', gone);
-          worker.once('disconnect', gone);
-          gone();
-        }),
-    );
-    for (const worker of running) this.#signal(worker, 'SIGTERM');
-    const all = Promise.all(exits);
-    if (!(await settlesWithin(all, this.#options.shutdownTimeout))) {
-      for (const worker of this.workers()) {
-        this.#log.warn(`cluster primary: worker ${worker.id} did not exit in time; SIGKILL`);
-        this.#signal(worker, 'SIGKILL');
-      }
-      await all;
-    }
+    await Promise.all(this.workers().map((worker) => this.#terminate(worker)));
     // Not awaiting close's callback: with handles sent to workers that all exited, Node 20's
     // net.Server waits for a reply from workers it no longer has, and never calls it. The
     // listening handle itself closes at once.
@@ -380,13 +390,58 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     this.#detach();
   }
 
+  #handleSignals(): void {
+    const shutDown = (signal: NodeJS.Signals) => () => {
+      this.#log.info(`cluster primary: ${signal}, shutting down`);
+      this.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          this.#log.error('cluster primary: shutdown failed', err);
+          process.exit(1);
+        },
+      );
+    };
+    const reload = () => {
+      this.#log.info('cluster primary: SIGHUP, restarting the workers one at a time');
+      this.restartWorkers().catch((err: unknown) => {
+        // Refused while closing, or a replacement that did not start: the workers keep serving.
+        this.#log.error('cluster primary: rolling restart failed', err);
+      });
+    };
+    this.#signalHandlers = [
+      ['SIGTERM', shutDown('SIGTERM')],
+      ['SIGINT', shutDown('SIGINT')],
+      ['SIGHUP', reload],
+    ];
+    for (const [signal, handler] of this.#signalHandlers) process.on(signal, handler);
+  }
+
   #detach(): void {
     nodeCluster.off('message', this.#onMessage);
     for (const detach of this.#detachHooks.splice(0)) detach();
-    if (this.#signalHandler) {
-      process.off('SIGTERM', this.#signalHandler);
-      process.off('SIGINT', this.#signalHandler);
-      this.#signalHandler = undefined;
+    for (const [signal, handler] of this.#signalHandlers.splice(0)) process.off(signal, handler);
+  }
+
+  /**
+   * SIGTERM, then SIGKILL if the worker is still running after `shutdownTimeout`; resolves once
+   * it exited and its IPC channel closed (node:cluster drops a worker from `cluster.workers` only
+   * then, and the exit may come first).
+   */
+  async #terminate(worker: Worker): Promise<void> {
+    const gone = new Promise<void>((resolve) => {
+      const check = () => {
+        const exited = worker.process.exitCode !== null || worker.process.signalCode !== null;
+        if (exited && !worker.isConnected()) resolve();
+      };
+      worker.process.once('exit', check);
+      worker.once('disconnect', check);
+      check();
+    });
+    this.#signal(worker, 'SIGTERM');
+    if (!(await settlesWithin(gone, this.#options.shutdownTimeout))) {
+      this.#log.warn(`cluster primary: worker ${worker.id} did not exit in time; SIGKILL`);
+      this.#signal(worker, 'SIGKILL');
+      await gone;
     }
   }
 
@@ -414,13 +469,14 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     this.#server.on('error', (err) => this.#log.error('cluster primary: server error', err));
   }
 
-  #fork(): void {
-    if (this.#closing) return;
+  #fork(): Worker | undefined {
+    if (this.#closing) return undefined;
     const worker = nodeCluster.fork(this.#env);
     this.#workers.set(worker.id, worker);
     worker.on('error', (err) => this.#log.warn(`cluster primary: worker ${worker.id} IPC error`, err));
     worker.once('online', () => this.emit('online', worker));
     worker.process.once('exit', (code, signal) => this.#onExit(worker, code, signal));
+    return worker;
   }
 
   #onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -430,17 +486,172 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     this.#handing.delete(worker.id);
     const readySince = this.#readySince.get(worker.id);
     this.#readySince.delete(worker.id);
+    this.#lastNewSession.delete(worker.id);
+    const planned = this.#planned.get(worker.id);
+    this.#planned.delete(worker.id);
     this.emit('exit', worker, code, signal);
     if (this.#closing) return;
+    const exited = `worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}`;
+    if (planned !== undefined) {
+      this.#log.info(`cluster primary: ${exited}, ${planned}: not replaced`);
+      return;
+    }
     const delay = this.#restartDelay(readySince);
-    this.#log.warn(
-      `cluster primary: worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; replacing it in ${delay} ms`,
-    );
+    if (this.#replacing?.worker === worker) {
+      // A crash all the same (the backoff counts it), but the replacement starting takes its place.
+      this.#replacing.crashDelay = delay;
+      this.#log.warn(`cluster primary: ${exited} while its replacement starts; that one takes its place`);
+      return;
+    }
+    this.#log.warn(`cluster primary: ${exited}; replacing it in ${delay} ms`);
+    this.#forkIn(delay);
+  }
+
+  /** Waits until `worker` is ready, exits, misses `readyTimeout`, or the primary closes. */
+  #untilReady(worker: Worker): Promise<ReadyOutcome> {
+    return new Promise((resolve) => {
+      const done = (outcome: ReadyOutcome) => {
+        clearTimeout(timer);
+        this.off('ready', onReady);
+        worker.process.off('exit', onExit);
+        this.#closed.signal.removeEventListener('abort', onClosing);
+        resolve(outcome);
+      };
+      const onReady = (ready: Worker) => {
+        if (ready === worker) done('ready');
+      };
+      const onExit = () => done('exited');
+      const onClosing = () => done('closing');
+      const timer = setTimeout(() => done('timeout'), this.#options.readyTimeout);
+      this.on('ready', onReady);
+      worker.process.once('exit', onExit);
+      this.#closed.signal.addEventListener('abort', onClosing, { once: true });
+    });
+  }
+
+  #forkIn(delay: number): void {
     const timer = setTimeout(() => {
       this.#restarts.delete(timer);
       this.#fork();
     }, delay);
     this.#restarts.add(timer);
+  }
+
+  /**
+   * Replaces every worker running now with a new one, one at a time, without dropping a session
+   * that can drain: it forks a replacement, waits until it is ready (it called
+   * {@link serveStickyWorker}), then stops the old worker as `close()` stops every worker: no new
+   * session is routed to it (and, should it have got one within the last second, it gets that
+   * second for the client's socket.io CONNECT), SIGTERM, the requests of its open sessions still reach it while it
+   * drains (so its polling and websocket clients get the acks of the handlers in flight, then
+   * `io server disconnect`, and reconnect to another worker), SIGKILL after `shutdownTimeout`. Only
+   * then the next one. New sessions are never refused meanwhile: while one worker is replaced,
+   * the others and its replacement take them, so there are never fewer ready workers than before.
+   *
+   * A retired worker is not replaced again and does not count for the restart backoff. With
+   * `handleSignals: true`, SIGHUP calls it (a reload like nginx's). It logs the start and the end.
+   *
+   * A call while a restart runs is not lost: it resolves once another rolling restart, started
+   * when the running one settled, replaced every worker again, so every worker running at the time
+   * of the call (and whatever code it loaded) is replaced by one forked after it.
+   *
+   * @throws {@link ClusterError} `ERR_RESTART` when a replacement exits or is not ready within
+   * `readyTimeout`: the replacement is stopped and the restart stops there, the workers not yet
+   * replaced keep running. `ERR_CLOSING` when `close()` was called before or during the restart
+   * (`close()` stops every worker, replacements included).
+   *
+   * @example
+   * ```ts
+   * // After deploying a new version of the worker script:
+   * const before = primary.workers().map((w) => w.process.pid);
+   * try {
+   *   await primary.restartWorkers();
+   *   console.log('replaced', before, 'by', primary.workers().map((w) => w.process.pid));
+   * } catch (err) {
+   *   if (err instanceof ClusterError && err.code === 'ERR_RESTART') console.error('new version does not start', err);
+   * }
+   * ```
+   */
+  restartWorkers(): Promise<void> {
+    if (this.#closing) return Promise.reject(closingError());
+    if (this.#restarting === undefined) {
+      const run = this.#rollingRestart().finally(() => {
+        if (this.#restarting === run) this.#restarting = undefined;
+      });
+      this.#restarting = run;
+      return run;
+    }
+    this.#nextRestart ??= this.#restarting
+      .catch(() => {
+        // Its caller hears of it; the restart asked for since then runs all the same.
+      })
+      .then(() => {
+        this.#nextRestart = undefined;
+        return this.restartWorkers();
+      });
+    return this.#nextRestart;
+  }
+
+  async #rollingRestart(): Promise<void> {
+    const retiring = this.workers().filter((worker) => !this.#planned.has(worker.id));
+    this.#log.info(`cluster primary: rolling restart of ${retiring.length} workers`);
+    for (const worker of retiring) this.#retiring.add(worker.id);
+    const replaced: string[] = [];
+    try {
+      for (const worker of retiring) {
+        // One that died meanwhile was replaced as any crashed worker, by a worker forked since.
+        if (this.#workers.get(worker.id) !== worker) continue;
+        const replacement = await this.#replace(worker);
+        this.#retiring.delete(worker.id);
+        replaced.push(`${worker.id} → ${replacement.id}`);
+      }
+    } finally {
+      this.#retiring.clear();
+    }
+    this.#log.info(`cluster primary: rolling restart done (${replaced.join(', ')})`);
+  }
+
+  /** One step of a rolling restart: `worker` replaced by a new worker; resolves with it. */
+  async #replace(worker: Worker): Promise<Worker> {
+    const replacement = this.#fork();
+    if (!replacement) throw closingError();
+    // Until it is ready it is surplus: should it die, nobody replaces it.
+    this.#planned.set(replacement.id, `the replacement of worker ${worker.id} in a rolling restart`);
+    const step: { worker: Worker; crashDelay?: number } = { worker };
+    this.#replacing = step;
+    let outcome: ReadyOutcome;
+    try {
+      outcome = await this.#untilReady(replacement);
+    } finally {
+      this.#replacing = undefined;
+    }
+    if (outcome === 'closing') throw closingError();
+    if (outcome !== 'ready') {
+      if (this.#workers.has(replacement.id)) await this.#terminate(replacement);
+      // The old one crashed while its replacement started, and that one failed too: the slot is
+      // empty, replace it as any crashed worker.
+      if (step.crashDelay !== undefined) this.#forkIn(step.crashDelay);
+      throw new ClusterError(
+        'ERR_RESTART',
+        `restartWorkers: the replacement of worker ${worker.id} (worker ${replacement.id}) ${
+          outcome === 'exited' ? 'exited' : `was not ready within ${this.#options.readyTimeout} ms`
+        }; the workers not replaced yet keep running`,
+      );
+    }
+    this.#planned.delete(replacement.id);
+    if (this.#workers.get(worker.id) !== worker) return replacement;
+    this.#planned.set(worker.id, `retired by a rolling restart (worker ${replacement.id} replaced it)`);
+    // No new session from now on, and none just begun there cut short by SIGTERM.
+    this.#unready(worker);
+    const grace = (this.#lastNewSession.get(worker.id) ?? 0) + CONNECT_GRACE - Date.now();
+    if (grace > 0) {
+      await sleep(grace, undefined, { signal: this.#closed.signal }).catch(() => {
+        // close() was called: it stops this worker with the others.
+      });
+    }
+    await this.#terminate(worker);
+    if (this.#closing) throw closingError();
+    return replacement;
   }
 
   /**
@@ -478,13 +689,30 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     }
   };
 
+  /**
+   * The next ready worker, round robin. During a rolling restart, one that stays if there is one:
+   * a session opened on a worker still to be replaced would be drained again, so a client is
+   * disconnected at most once by a rolling restart.
+   */
   #pick(): Worker | undefined {
-    while (this.#ready.length > 0) {
+    if (this.#retiring.size > 0) {
+      const staying = this.#nextReady((worker) => !this.#retiring.has(worker.id));
+      if (staying) return staying;
+    }
+    return this.#nextReady(() => true);
+  }
+
+  #nextReady(eligible: (worker: Worker) => boolean): Worker | undefined {
+    for (let tries = this.#ready.length; tries > 0 && this.#ready.length > 0; tries--) {
       const worker = this.#ready[this.#next % this.#ready.length]!;
       this.#next = (this.#next + 1) % this.#ready.length;
       // A worker whose channel closed is dying: its exit is not reported yet, but it takes nothing.
-      if (worker.isConnected()) return worker;
-      this.#unready(worker);
+      if (!worker.isConnected()) {
+        this.#unready(worker);
+      } else if (eligible(worker)) {
+        this.#lastNewSession.set(worker.id, Date.now());
+        return worker;
+      }
     }
     return undefined;
   }
