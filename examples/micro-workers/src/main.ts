@@ -1,5 +1,6 @@
 // The seed README's "Publish" section: @SERVICE({ workers: 2 }) and MicroSocket.publish, so that a
-// message reaches the clients of every worker exactly once; plus Micro.message between workers.
+// message reaches the clients of every worker exactly once; plus Micro.message between workers,
+// and Micro.message('restart') for a rolling restart of the workers.
 // The primary (run by MicroSocket in place of Micro's workers manager) owns the port and routes
 // each client to its worker, so default clients (HTTP long-polling first) work.
 import cluster from 'node:cluster';
@@ -42,6 +43,18 @@ class Publisher {
     // No @WORKER_MSG listens to this one: the other workers log it and stay up.
     Micro.message('nobody-listens', { text });
     return { announced: text, worker: worker() };
+  }
+
+  /**
+   * Replaces every worker, one at a time, without dropping the sessions that can drain: what a
+   * deploy asks for once the new code is in place. `Micro.message('restart')` goes to the
+   * primary MicroSocket runs. A demonstration: a real service lets only its operators ask.
+   */
+  @EVENT('restartWorkers')
+  restartWorkers(_io: Server, socket: Socket) {
+    if (socket.handshake.auth?.admin !== true) throw new SocketError('FORBIDDEN', 'admins only');
+    Micro.message('restart');
+    return { restarting: true, worker: worker() };
   }
 
   @WORKER_MSG('announce')

@@ -104,6 +104,42 @@ describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publ
     expect(service.output()).not.toMatch(/exited with/);
   });
 
+  it("Micro.message('restart') replaces the workers one at a time: their clients drain, reconnect to the new ones; exits 0, nothing re-replaced", async () => {
+    const { service, url } = await startService();
+    const visitors = [...(await clientsOn(url, 2)).values()].flat();
+    const oldPids = visitors.map(({ hello }) => hello.pid);
+    const watched = visitors.map(({ socket }) => {
+      // socket.io-client does not reconnect by itself after a server disconnect: the app does.
+      const reasons: string[] = [];
+      socket.on('disconnect', (reason) => {
+        reasons.push(reason);
+        if (reason === 'io server disconnect') socket.connect();
+      });
+      return { socket, reasons, hellos: counting(socket, 'hello') as Hello[] };
+    });
+    const admin = await connected(client(resources, url, { auth: { admin: true } }));
+    const forbidden = await connected(client(resources, url));
+    expect(await request(forbidden, 'restartWorkers')).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(await request(admin, 'restartWorkers')).toMatchObject({ restarting: true });
+
+    await service.waitForOutput(/rolling restart done \(1 → 3, 2 → 4\)/, 30_000);
+    for (const { socket, reasons, hellos } of watched) {
+      await waitFor('back on a new worker', () => socket.connected && hellos.length > 0, { timeout: 10_000 });
+      // Each client is moved once: it reconnects to a worker that stays.
+      expect(reasons).toEqual(['io server disconnect']);
+      expect([3, 4]).toContain(hellos[0]!.worker);
+      expect(oldPids).not.toContain(hellos[0]!.pid);
+    }
+    const output = service.output();
+    expect(output.match(/service exited with signal: SIGTERM, code: 0/g)).toHaveLength(2);
+    expect(output).toMatch(/worker 1 \(pid \d+\) exited with code 0, retired by a rolling restart/);
+    expect(output).toMatch(/worker 2 \(pid \d+\) exited with code 0, retired by a rolling restart/);
+    // Not relayed to the other worker's @WORKER_MSG listener, and nothing replaced twice.
+    expect(output).not.toMatch(/ignored the worker message 'restart'|replacing it in|SIGKILL/);
+    const after = await clientsOn(url, 2);
+    expect([...after.keys()].sort()).toEqual([3, 4]);
+  });
+
   it('replaces a worker that dies, and stops every worker and exits 0 on SIGTERM', async () => {
     const { service, url } = await startService();
     const visitors = await clientsOn(url, 2);

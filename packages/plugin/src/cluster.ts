@@ -9,14 +9,32 @@ import { MicroSocketError } from './errors';
 import { STICKY_WORKER_ENV } from './worker-mode';
 
 /**
+ * The `Micro.message` a worker sends to have every worker replaced, one at a time
+ * (`ClusterPrimary.restartWorkers`): Micro 1.2.5's own workers manager took messages naming
+ * `restart` as a request to restart its workers.
+ */
+const MICRO_RESTART_MESSAGE = 'restart';
+
+/**
  * Relays `Micro.message(msg, data, target)` between workers, as Micro's own workers manager was
  * meant to: `'others'` (Micro's default) reaches every other worker, `'all'` every worker, the
- * sender included. Any other IPC message (sticky sessions, the publish bus) is not Micro's.
+ * sender included. `Micro.message('restart')` is the primary's own, whatever its target: a rolling
+ * restart of every worker, relayed to none. Any other IPC message (sticky sessions, the publish
+ * bus) is not Micro's.
  */
-function relayMicroMessages(workers: () => Worker[]): () => void {
+function relayMicroMessages(primary: ClusterPrimary, logger: Required<Logger>): () => void {
   const relay = (sender: Worker, message: unknown) => {
-    if (!isMicroMessage(message) || (message.target !== 'all' && message.target !== 'others')) return;
-    sendToWorkers(workers(), message, message.target === 'others' ? sender : undefined);
+    if (!isMicroMessage(message)) return;
+    if (message.message === MICRO_RESTART_MESSAGE) {
+      logger.info(`MicroSocket: worker ${sender.id} asked for a rolling restart of the workers`);
+      primary.restartWorkers().catch((err: unknown) => {
+        // Refused while closing, or a replacement that did not start: the workers keep serving.
+        logger.error('MicroSocket: the rolling restart of the workers failed', err);
+      });
+      return;
+    }
+    if (message.target !== 'all' && message.target !== 'others') return;
+    sendToWorkers(primary.workers(), message, message.target === 'others' ? sender : undefined);
   };
   cluster.on('message', relay);
   return () => cluster.off('message', relay);
@@ -41,7 +59,8 @@ export interface MicroPrimary {
  * The cluster primary of a Micro service with `@SERVICE({ workers })` that uses MicroSocket,
  * in place of Micro 1.2.5's workers manager (which crashes on Node 20): the sticky primary of
  * `@pestras/micro-socket-cluster` (it owns the port, forks and replaces workers, routes each
- * engine.io session to its worker and relays the publish bus) plus the relay of `Micro.message`.
+ * engine.io session to its worker and relays the publish bus) plus the relay of `Micro.message`,
+ * and a rolling restart of the workers on `Micro.message('restart')`.
  */
 export async function startMicroPrimary(options: MicroPrimaryOptions): Promise<MicroPrimary> {
   const count = options.workers < 0 ? availableParallelism() : options.workers;
@@ -64,7 +83,7 @@ export async function startMicroPrimary(options: MicroPrimaryOptions): Promise<M
       },
     );
   }
-  const detach = relayMicroMessages(() => primary.workers());
+  const detach = relayMicroMessages(primary, options.logger);
   primary.on('online', (worker) =>
     options.logger.info(`MicroSocket: worker ${worker.id} (pid ${worker.process.pid}) online`),
   );
