@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
+import { answerCpuQuestions, type ClusterCpuSnapshot, clusterCpuProbe } from './cluster-cpu.js';
 import { importOptional } from './config.js';
 import { ROOM } from './handlers.js';
 import { serve } from './proc.js';
@@ -75,12 +76,7 @@ async function worker(): Promise<void> {
       for (let i = 0; i < count; i++) publish(monotonicMs());
     });
   });
-  process.on('message', (message: { benchCpu?: number }) => {
-    if (typeof message?.benchCpu === 'number') {
-      const used = process.cpuUsage();
-      process.send?.({ benchCpuReply: message.benchCpu, cpuUs: used.user + used.system });
-    }
-  });
+  answerCpuQuestions();
   process.on('disconnect', () => process.exit(0));
   // A normal exit, so that a CPU profile (BENCH_PROFILE) gets written.
   process.on('SIGTERM', () => process.exit(0));
@@ -96,26 +92,15 @@ export interface ClusterCpu {
   workers: Record<number, number>;
 }
 
-let cpuRequests = 0;
-
-/** Every process's CPU time so far, the workers' asked over the cluster's IPC channel. */
-function clusterCpu(ports: Map<number, number>): Promise<ClusterCpu> {
-  const id = ++cpuRequests;
+/** Every process's CPU time so far, the workers' by their listening port. */
+async function clusterCpu(
+  ask: () => Promise<ClusterCpuSnapshot>,
+  ports: Map<number, number>,
+): Promise<ClusterCpu> {
+  const snapshot = await ask();
   const workers: Record<number, number> = {};
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('cluster CPU: a worker did not answer')), 5_000);
-    const onReply = (w: { id: number }, message: { benchCpuReply?: number; cpuUs?: number }) => {
-      if (message?.benchCpuReply !== id) return;
-      workers[ports.get(w.id)!] = message.cpuUs!;
-      if (Object.keys(workers).length < ports.size) return;
-      clearTimeout(timer);
-      cluster.off('message', onReply);
-      const own = process.cpuUsage();
-      resolve({ primary: own.user + own.system, workers });
-    };
-    cluster.on('message', onReply);
-    for (const w of Object.values(cluster.workers ?? {})) w?.send({ benchCpu: id });
-  });
+  for (const [id, answer] of snapshot.workers) workers[ports.get(id)!] = answer.cpuUs;
+  return { primary: snapshot.primaryUs, workers };
 }
 
 async function primary(): Promise<{ ports: number[] }> {
@@ -137,7 +122,8 @@ async function primary(): Promise<{ ports: number[] }> {
   });
   for (let i = 0; i < WORKERS; i++) cluster.fork();
   await listening;
-  commands.cpu = () => clusterCpu(ports);
+  const ask = clusterCpuProbe();
+  commands.cpu = () => clusterCpu(ask, ports);
   return { ports: [...ports.values()] };
 }
 

@@ -1,4 +1,5 @@
-// Load generator in its own process: named sets of websocket-only socket.io clients.
+// Load generator in its own process: named sets of socket.io clients (websocket-only unless a set
+// asks for other transports), and connections opened and closed in a loop.
 import { io as connect, type Socket } from 'socket.io-client';
 import { ROOM } from './handlers.js';
 import { serve } from './proc.js';
@@ -7,9 +8,11 @@ import { quantile } from './stats.js';
 const sets = new Map<string, Socket[]>();
 const PAYLOAD = { text: 'hello, micro-socket', n: 42 };
 
-function open(url: string): Promise<Socket> {
+type Transport = 'websocket' | 'polling';
+
+function open(url: string, transports: Transport[] = ['websocket']): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    const socket = connect(url, { transports, forceNew: true, reconnection: false });
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
       socket.close();
@@ -237,29 +240,135 @@ function bus(
   });
 }
 
+export interface ConnectResult {
+  /** Sockets in the set now. */
+  sockets: number;
+  /** Connection attempts that failed (and were retried). */
+  failedAttempts: number;
+}
+
+export interface ChurnResult {
+  /** Websocket connections opened: the upgrade answered by a worker (engine.io's open packet). */
+  opened: number;
+  /** Of those, the ones whose socket.io connect completed. */
+  connected: number;
+  /** Opened, but not connected within LOST_AFTER_MS: the client's CONNECT packet never arrived. */
+  lost: number;
+  /** Connections refused, failed or not opened within LOST_AFTER_MS. */
+  failures: number;
+  /** From the start to the last open. */
+  elapsedMs: number;
+}
+
+/** An opened connection still not connected after this long is counted lost (normal: a few ms). */
+const LOST_AFTER_MS = 1_000;
+
+/**
+ * New connections in a loop: `parallel` loops, each opening a websocket-only socket.io client and
+ * opening the next as soon as a worker answered the upgrade (engine.io's open packet: what the
+ * primary routes is done). Each client disconnects once its socket.io connect completes; one that
+ * does not complete within LOST_AFTER_MS is counted lost and closed, without stalling its loop.
+ */
+function churn(url: string, parallel: number, durationMs: number): Promise<ChurnResult> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const end = start + durationMs;
+    const result: ChurnResult = { opened: 0, connected: 0, lost: 0, failures: 0, elapsedMs: 0 };
+    let loops = parallel;
+    let pending = 0;
+    const settled = () => {
+      if (--pending === 0 && loops === 0) resolve(result);
+    };
+    const loop = () => {
+      if (performance.now() >= end) {
+        if (--loops === 0 && pending === 0) resolve(result);
+        return;
+      }
+      pending++;
+      let advanced = false;
+      const advance = () => {
+        if (advanced) return;
+        advanced = true;
+        loop();
+      };
+      let opened = false;
+      const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+      const lost = setTimeout(() => {
+        if (opened) result.lost++;
+        else result.failures++;
+        socket.close();
+        settled();
+        advance();
+      }, LOST_AFTER_MS);
+      socket.io.once('open', () => {
+        opened = true;
+        result.opened++;
+        result.elapsedMs = performance.now() - start;
+        advance();
+      });
+      socket.once('connect', () => {
+        clearTimeout(lost);
+        result.connected++;
+        socket.disconnect();
+        settled();
+      });
+      socket.once('connect_error', () => {
+        clearTimeout(lost);
+        result.failures++;
+        socket.close();
+        settled();
+        advance();
+      });
+    };
+    for (let i = 0; i < parallel; i++) loop();
+  });
+}
+
 serve(
   {
-    connect: async (p: { set: string; url: string; count: number; concurrency?: number; join?: boolean }) => {
+    connect: async (p: {
+      set: string;
+      url: string;
+      count: number;
+      concurrency?: number;
+      join?: boolean;
+      transports?: Transport[];
+      /** Attempts a client may fail before the command fails (0 by default). */
+      retries?: number;
+    }): Promise<ConnectResult> => {
       const sockets = sets.get(p.set) ?? [];
       sets.set(p.set, sockets);
       const concurrency = p.concurrency ?? 50;
       let remaining = p.count;
+      let failedAttempts = 0;
+      const connectOne = async (): Promise<Socket> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await open(p.url, p.transports);
+          } catch (err) {
+            failedAttempts++;
+            if (attempt >= (p.retries ?? 0)) throw err;
+          }
+        }
+      };
       const worker = async () => {
         while (remaining > 0) {
           remaining--;
-          const socket = await open(p.url);
+          const socket = await connectOne();
           sockets.push(socket);
           if (p.join) await emitAck(socket, 'join', ROOM);
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, p.count) }, worker));
-      return sockets.length;
+      return { sockets: sockets.length, failedAttempts };
     },
     close: (p: { set: string }) => {
       for (const socket of sets.get(p.set) ?? []) socket.close();
       sets.delete(p.set);
       return true;
     },
+    churn: (p: { url: string; parallel: number; durationMs: number }) =>
+      churn(p.url, p.parallel, p.durationMs),
     echo: (p: { set: string; durationMs: number; event?: string }) =>
       echo(socketsOf(p.set), p.durationMs, p.event),
     fire: (p: { set: string; durationMs: number; batch: number; window: number }) =>

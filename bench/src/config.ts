@@ -23,7 +23,11 @@ export const config = {
   /** Length of one bus window, ms. */
   busWindowMs: num('BENCH_BUS_WINDOW_MS', quick ? 300 : 800),
   startupRounds: num('BENCH_STARTUP_ROUNDS', quick ? 5 : 15),
-  /** Sections to run, comma-separated (echo,vecho,fire,broadcast,memory,bus,startup); all by default. */
+  /** Rounds per variant of each figure of the sticky-session section. */
+  stickyRounds: num('BENCH_STICKY_ROUNDS', quick ? 2 : 8),
+  /** Length of one sticky-session window, ms. */
+  stickyWindowMs: num('BENCH_STICKY_WINDOW_MS', quick ? 300 : 1_000),
+  /** Sections to run, comma-separated (echo,vecho,fire,broadcast,memory,bus,startup,sticky); all by default. */
   only: new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)),
 };
 

@@ -1,5 +1,5 @@
 // `pnpm bench`: every section in one run, then the table of targets.
-// BENCH_QUICK=1 for a smoke run; BENCH_ONLY=echo,vecho,fire,broadcast,memory,bus,startup to pick sections.
+// BENCH_QUICK=1 for a smoke run; BENCH_ONLY=echo,vecho,fire,broadcast,memory,bus,startup,sticky to pick sections.
 import { cpus } from 'node:os';
 import { runBus } from './bus.js';
 import { config, enabled } from './config.js';
@@ -10,6 +10,7 @@ import { Report } from './report.js';
 import { Samples } from './rounds.js';
 import type { StartupRound } from './startup.js';
 import { summarize } from './stats.js';
+import { runSticky } from './sticky.js';
 
 async function runStartup(fleet: Fleet, report: Report): Promise<void> {
   console.log(`\n[startup] ${config.startupRounds} rounds, each in a fresh process`);
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     if (enabled('memory')) await timed('memory', runMemory);
     if (enabled('bus')) await timed('bus', runBus);
     if (enabled('startup')) await timed('startup', runStartup);
+    if (enabled('sticky')) await timed('sticky', runSticky);
   } finally {
     await fleet.stopAll();
   }
