@@ -337,6 +337,28 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/** What @asyncapi/parser 3 reports about a document, each diagnostic as `path: message`. */
+export interface AsyncApiDiagnostics {
+  /** Severity 0: the document is not valid AsyncAPI. */
+  readonly errors: string[];
+  /** Severity 1: valid, but a rule of the parser's ruleset advises otherwise. */
+  readonly warnings: string[];
+}
+
+/**
+ * Parses an AsyncAPI document (JSON text or a value) with @asyncapi/parser 3, the parser the
+ * AsyncAPI tools use, and returns its errors and warnings (information and hints left out).
+ * Loaded on first call: the parser is heavy and most tests never need it.
+ */
+export async function asyncApiDiagnostics(document: string | object): Promise<AsyncApiDiagnostics> {
+  const { Parser } = await import('@asyncapi/parser');
+  const text = typeof document === 'string' ? document : JSON.stringify(document);
+  const { diagnostics } = await new Parser().parse(text);
+  const at = (severity: number) =>
+    diagnostics.filter((d) => d.severity === severity).map((d) => `${d.path.join('.')}: ${d.message}`);
+  return { errors: at(0), warnings: at(1) };
+}
+
 export { type PollingSession, pollingSession } from './polling';
 
 /** core from its sources, its subpath entries (`/internal`) included: the default aliases of {@link bundleFixture}. */
