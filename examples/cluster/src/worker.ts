@@ -12,6 +12,8 @@ export async function runWorker(): Promise<void> {
   const server = new SocketServer({
     listen: false,
     serverOptions: { pingInterval: 5_000, pingTimeout: 5_000 },
+    // The handlers' events as an AsyncAPI 3.0 document at GET /asyncapi.json, from every worker.
+    asyncapi: { path: '/asyncapi.json', title: 'cluster example', version: '1.0.0' },
   });
   // The bus needs the socket.io server the handlers are bound to; no client reaches a handler
   // before serveStickyWorker below, by which time the bus exists.

@@ -7,7 +7,13 @@ import type { Server, Socket } from 'socket.io';
 import { SubServiceA } from './subservice-a.js';
 import { SubServiceB } from './subservice-b.js';
 
-Micro.plugin(new MicroSocket({ port: Number(process.env.PORT ?? 3001) }));
+Micro.plugin(
+  new MicroSocket({
+    port: Number(process.env.PORT ?? 3001),
+    // The events of the main service and of both sub services as an AsyncAPI 3.0 document.
+    asyncapi: { path: '/asyncapi.json', title: 'micro-subservices' },
+  }),
+);
 
 @SERVICE()
 class Main {

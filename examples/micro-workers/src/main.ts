@@ -8,7 +8,11 @@ import { Micro, SERVICE, WORKER_MSG } from '@pestras/micro';
 import { CONNECT, EVENT, MicroSocket, SocketError } from '@pestras/micro-socket';
 import type { Namespace, Server, Socket } from 'socket.io';
 
-const sockets = new MicroSocket({ port: Number(process.env.PORT ?? 3001) });
+const sockets = new MicroSocket({
+  port: Number(process.env.PORT ?? 3001),
+  // The service's events as an AsyncAPI 3.0 document, at GET /asyncapi.json from either worker.
+  asyncapi: { path: '/asyncapi.json', title: 'micro-workers' },
+});
 Micro.plugin(sockets);
 
 const worker = () => cluster.worker?.id ?? 0;

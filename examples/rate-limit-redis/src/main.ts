@@ -21,9 +21,12 @@ const limiter = new RateLimiterRedis({
 });
 
 const host = process.env.HOST ?? '127.0.0.1';
-const server = await new SocketServer({ port: Number(process.env.PORT ?? 3001), host }).start([
-  new UserLimitedChat(limiter),
-]);
+const server = await new SocketServer({
+  port: Number(process.env.PORT ?? 3001),
+  host,
+  // The handlers' events as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+  asyncapi: { path: '/asyncapi.json', title: 'rate-limit example', version: '1.0.0' },
+}).start([new UserLimitedChat(limiter)]);
 console.log(`rate-limit example listening on http://${host}:${server.port}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

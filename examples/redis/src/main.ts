@@ -21,7 +21,11 @@ const newsroom = new Newsroom(name, (message, options) => {
 
 // An http server of our own, so nothing is accepted before the bus listens on Redis.
 const http = createServer();
-const server = await new SocketServer({ logger: console }, http).start([newsroom]);
+const server = await new SocketServer(
+  // The handlers' events as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+  { logger: console, asyncapi: { path: '/asyncapi.json', title: 'redis example', version: '1.0.0' } },
+  http,
+).start([newsroom]);
 bus = new PublishBus(server.io, {
   transport: redisTransport({
     url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
