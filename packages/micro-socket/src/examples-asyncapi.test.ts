@@ -62,7 +62,10 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
       '/ns03 someevent',
     ],
   },
-  'micro-workers': { document: 'served', receives: ['/blog ArticleUpdated', '/ announce'] },
+  'micro-workers': {
+    document: 'served',
+    receives: ['/blog ArticleUpdated', '/ announce', '/ restartWorkers'],
+  },
   cluster: { document: 'served', receives: ['/ whoami', '/ work', '/ join', '/ say', '/ publish'] },
   redis: {
     document: 'served',
