@@ -5,6 +5,7 @@
 import { SocketServer } from '@pestras/micro-socket-server';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createClient } from 'redis';
+import { pushedEvents } from './events.js';
 import { UserLimitedChat } from './user-limit.js';
 
 const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
@@ -24,8 +25,13 @@ const host = process.env.HOST ?? '127.0.0.1';
 const server = await new SocketServer({
   port: Number(process.env.PORT ?? 3001),
   host,
-  // The handlers' events as an AsyncAPI 3.0 document, at GET /asyncapi.json.
-  asyncapi: { path: '/asyncapi.json', title: 'rate-limit example', version: '1.0.0' },
+  // The events' contracts as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+  asyncapi: {
+    path: '/asyncapi.json',
+    title: 'rate-limit example',
+    version: '1.0.0',
+    emits: { default: pushedEvents },
+  },
 }).start([new UserLimitedChat(limiter)]);
 console.log(`rate-limit example listening on http://${host}:${server.port}`);
 

@@ -52,6 +52,11 @@ describeRedis('examples/rate-limit-redis: per-user limits across processes', () 
       expect(answer.error.message).toMatch(/retry in \d+ ms/);
     }
     expect(await request(bob, 'say', 'hello')).toEqual({ delivered: true });
+    // the contract of 'say' refuses an empty message; the guard ran first: it took a point all the same
+    expect(await request(bob, 'say', '')).toMatchObject({
+      error: { code: 'ERR_VALIDATION', message: 'argument 0: a message is 1 to 1000 characters' },
+    });
+    expect(await redis.get(`${prefix}:bob`)).toBe('2');
     expect(await redis.exists(`${prefix}:ann`)).toBe(1);
   });
 });

@@ -72,7 +72,7 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
     redis: true,
     receives: ['/ join', '/ announce', '/ say', '/ whisper', '/ shout', '/blog post'],
   },
-  'rate-limit-redis': { document: 'served', redis: true, receives: ['/ say'] },
+  'rate-limit-redis': { document: 'served', redis: true, receives: ['/ say'], sends: ['/ message'] },
 };
 
 const resources = new Resources();
