@@ -164,6 +164,9 @@ export async function runSticky(fleet: Fleet, report: Report): Promise<void> {
         THEIRS,
       );
       await judge(load, samples, report);
+      // Idle polling clients answer a ping every 25 s with two requests through the primary: not
+      // in the websocket windows.
+      if (load === polling) for (const v of VARIANTS) await client.request('close', { set: `${v}-polling` });
       if (load === websocket) {
         // Totals over the rounds: a paired ratio of counts that are mostly 0 says nothing.
         const lost = (v: string) => {
