@@ -28,6 +28,8 @@ const CHURN_PARALLEL = 10;
  */
 const SETTLE_MS = 100;
 
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
 interface Window<T> {
   result: T;
   primaryUs: number;
@@ -85,7 +87,7 @@ export async function runSticky(fleet: Fleet, report: Report): Promise<void> {
       const cluster = clusters.get(v)!;
       const before = await cluster.request<StickyClusterCpu>('cpu');
       const result = await load();
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await settle();
       const after = await cluster.request<StickyClusterCpu>('cpu');
       return {
         result,
@@ -165,8 +167,11 @@ export async function runSticky(fleet: Fleet, report: Report): Promise<void> {
       );
       await judge(load, samples, report);
       // Idle polling clients answer a ping every 25 s with two requests through the primary: not
-      // in the websocket windows.
-      if (load === polling) for (const v of VARIANTS) await client.request('close', { set: `${v}-polling` });
+      // in the websocket windows (nor their close packets, which are requests too).
+      if (load === polling) {
+        for (const v of VARIANTS) await client.request('close', { set: `${v}-polling` });
+        await settle();
+      }
       if (load === websocket) {
         // Totals over the rounds: a paired ratio of counts that are mostly 0 says nothing.
         const lost = (v: string) => {
