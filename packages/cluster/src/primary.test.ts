@@ -343,6 +343,23 @@ function serveOnceWaiting(worker: ReturnType<ClusterPrimary['workers']>[number])
   });
 }
 
+/** Resolves once `worker` sent `expected`; rejects after `timeout` ms. */
+function waitForMessage(worker: Worker, expected: string, timeout = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.off('message', listener);
+      reject(new Error(`timed out after ${timeout} ms waiting for the message ${expected}`));
+    }, timeout);
+    const listener = (message: unknown) => {
+      if (message !== expected) return;
+      clearTimeout(timer);
+      worker.off('message', listener);
+      resolve();
+    };
+    worker.on('message', listener);
+  });
+}
+
 describe('ClusterPrimary.restartWorkers', () => {
   test('replaces each worker by a ready one before stopping it: never fewer ready workers, exits 0, no backoff', async () => {
     const { delays, logger } = crashDelays();
@@ -414,6 +431,25 @@ describe('ClusterPrimary.restartWorkers', () => {
     expect(delays).toEqual([]);
     const socket = await connected(client(resources, url), 10_000);
     expect(old.map((w) => w.id)).toContain((await request<{ workerId: number }>(socket, 'whoami')).workerId);
+  });
+
+  test('a replacement that reports ready only while it is being stopped gets no session', async () => {
+    const { primary, events } = await start({ mode: 'late', readyTimeout: 2_000, shutdownTimeout: 2_000 });
+    const old = primary.workers();
+    for (const worker of old) serveOnceWaiting(worker);
+    await readyCount(primary, 2);
+    const restart = expect(primary.restartWorkers()).rejects.toMatchObject({ code: 'ERR_RESTART' });
+    const late = await waitFor('a replacement', () => primary.workers().find((w) => !old.includes(w)));
+    // Past readyTimeout it gets SIGTERM, which it ignores: it is still there when it says it is ready.
+    await waitForMessage(late, 'fixture:sigterm');
+    late.send('fixture:serve');
+    // Sent after its sticky 'ready' on the same channel: the primary has read that one.
+    await waitForMessage(late, 'fixture:served');
+    expect(primary.readyWorkers()).toHaveLength(2);
+    expect(primary.readyWorkers()).not.toContain(late);
+    await restart;
+    expect(events).not.toContain(`ready ${late.id}`);
+    expect(events).toContain(`exit ${late.id} SIGKILL`);
   });
 
   test('a restart asked for during one runs after it; close() stops a restart and refuses new ones', async () => {

@@ -246,6 +246,11 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   readonly #planned = new Map<number, string>();
   /** The ids of the workers a rolling restart has yet to replace: they get no new session while others can. */
   readonly #retiring = new Set<number>();
+  /**
+   * The ids of the workers this primary sent SIGTERM: one that reports ready only now (a replacement
+   * late past `readyTimeout`) gets no session.
+   */
+  readonly #terminating = new Set<number>();
   /** When each worker was last given a new session (a request without `sid`), by id. */
   readonly #lastNewSession = new Map<number, number>();
   #signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
@@ -437,6 +442,8 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       worker.once('disconnect', check);
       check();
     });
+    this.#terminating.add(worker.id);
+    this.#unready(worker);
     this.#signal(worker, 'SIGTERM');
     if (!(await settlesWithin(gone, this.#options.shutdownTimeout))) {
       this.#log.warn(`cluster primary: worker ${worker.id} did not exit in time; SIGKILL`);
@@ -487,6 +494,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     const readySince = this.#readySince.get(worker.id);
     this.#readySince.delete(worker.id);
     this.#lastNewSession.delete(worker.id);
+    this.#terminating.delete(worker.id);
     const planned = this.#planned.get(worker.id);
     this.#planned.delete(worker.id);
     this.emit('exit', worker, code, signal);
@@ -676,7 +684,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   readonly #onMessage = (worker: Worker, message: unknown): void => {
     if (this.#workers.get(worker.id) !== worker) return;
     if (isStickyMessage(message, 'ready')) {
-      if (this.#closing || this.#ready.includes(worker)) return;
+      if (this.#closing || this.#terminating.has(worker.id) || this.#ready.includes(worker)) return;
       if (typeof message.path === 'string' && message.path.startsWith('/')) this.#paths.add(message.path);
       if (typeof message.cookie === 'string' && isCookieName(message.cookie))
         this.#cookieNames.add(message.cookie);
