@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { defineEvents, EVENT } from '@pestras/micro-socket-core';
 import { asyncApiDiagnostics, client, connected, Resources, request } from '@pestras/micro-socket-testing';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
+import { Ajv } from 'ajv';
 import { type } from 'arktype';
 import type { Namespace, Server, Socket } from 'socket.io';
 import * as v from 'valibot';
@@ -72,7 +73,7 @@ describe('asyncApiDocument', () => {
     expect(operations.root_receive_join.reply.messages).toEqual([
       { $ref: '#/channels/root/messages/join_ack' },
     ]);
-    expect(channels.root?.messages.join_ack.payload.oneOf[0]).toMatchObject({
+    expect(channels.root?.messages.join_ack.payload.anyOf[0]).toMatchObject({
       type: 'object',
       required: ['room', 'members'],
     });
@@ -89,7 +90,7 @@ describe('asyncApiDocument', () => {
     expect(tag.description).toMatch(/not described/);
     expect(tag.payload.items[0].description).toMatch(/offers no JSON Schema.*vendor: valibot/);
     expect(Object.keys(tag.payload.items[0])).toEqual(['description']);
-    expect(channels.root?.messages.tag_ack.payload.oneOf[0].description).toMatch(/offers no JSON Schema/);
+    expect(channels.root?.messages.tag_ack.payload.anyOf[0].description).toMatch(/offers no JSON Schema/);
     expect(channels.root?.messages.legacy.payload).toEqual({
       type: 'array',
       description: 'arguments not described: the event declares no `args` contract',
@@ -137,6 +138,33 @@ describe('asyncapi serving', () => {
     expect(await (await fetch(`${url}/`)).text()).toBe('app');
     await server.close();
     expect(await (await fetch(`${url}/docs/asyncapi.json`)).text()).toBe('app');
+  });
+
+  it('describes every ack the server sends, answer or failure, also where the answer is not described', async () => {
+    const { url } = await startSocketServer(resources, [new Chat()], {
+      asyncapi: { path: '/asyncapi.json' },
+    });
+    const served = (await (await fetch(`${url}/asyncapi.json`)).json()) as AsyncApiDocument;
+    const channels = served.channels as Record<string, { messages: Record<string, { payload: object }> }>;
+    // what a client or a broker checking messages against the document does (draft-07, as the document)
+    const ajv = new Ajv({ strict: false });
+    const valid = (message: string, value: unknown) => {
+      const validate = ajv.compile(channels.root!.messages[message]!.payload);
+      return validate(value) ? true : ajv.errorsText(validate.errors);
+    };
+    const socket = await connected(client(resources, url));
+    const acks = {
+      join_ack: [await request(socket, 'join', 'lobby'), await request(socket, 'join', '')],
+      // tag's answer (valibot without toStandardJsonSchema) is open: it admits a failure too
+      tag_ack: [await request(socket, 'tag', 'news'), await request(socket, 'tag', 42)],
+    };
+    expect(acks.join_ack[1]).toMatchObject({ error: { code: 'ERR_VALIDATION' } });
+    expect(acks.tag_ack[1]).toMatchObject({ error: { code: 'ERR_VALIDATION' } });
+    for (const [message, answers] of Object.entries(acks)) {
+      for (const answer of answers) expect(valid(message, answer), JSON.stringify(answer)).toBe(true);
+    }
+    // and the check can fail: an answer the schema does not admit
+    expect(valid('join_ack', { room: 'lobby' })).not.toBe(true);
   });
 
   it('refuses a path that is not one', async () => {

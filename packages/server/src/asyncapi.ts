@@ -223,7 +223,9 @@ export function asyncApiDocument(
         name: `${event} ack`,
         title: `${event} ack`,
         description: `The acknowledgement of '${event}': the handler's answer, or an error.${answer.open ? ' The answer is not described: see its schema.' : ''}`,
-        payload: { oneOf: [answer.schema, FAILURE_SCHEMA] },
+        // anyOf, not oneOf: an open answer (or one that admits objects) also matches a failure,
+        // and oneOf would call that failure invalid.
+        payload: { anyOf: [answer.schema, FAILURE_SCHEMA] },
       };
       operation.reply = {
         channel: ref,
