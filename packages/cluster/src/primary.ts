@@ -710,6 +710,14 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     return this.#nextReady(() => true);
   }
 
+  /** The worker owning `sid` if it takes new sessions now (ready, connected, not being retired). */
+  #pickOwner(sid: string): Worker | undefined {
+    const owner = this.#ownerOf(sid);
+    if (!owner || !this.#ready.includes(owner) || this.#retiring.has(owner.id)) return undefined;
+    this.#lastNewSession.set(owner.id, Date.now());
+    return owner;
+  }
+
   #nextReady(eligible: (worker: Worker) => boolean): Worker | undefined {
     for (let tries = this.#ready.length; tries > 0 && this.#ready.length > 0; tries--) {
       const worker = this.#ready[this.#next % this.#ready.length]!;
@@ -815,9 +823,9 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     }
     // A handshake whose routing cookie names a session of a worker that takes new sessions goes
     // there: socket.io's connection state recovery finds the session only in the worker that held
-    // it (with the default in-memory adapter).
-    const previousOwner = previousSid === undefined ? undefined : this.#ownerOf(previousSid);
-    const worker = previousOwner && this.#ready.includes(previousOwner) ? previousOwner : this.#pick();
+    // it (with the default in-memory adapter). Not to a worker a rolling restart is about to
+    // retire: the client would be moved again moments later.
+    const worker = (previousSid !== undefined && this.#pickOwner(previousSid)) || this.#pick();
     if (worker) {
       handOver(worker);
       return;
