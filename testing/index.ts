@@ -360,6 +360,7 @@ export async function asyncApiDiagnostics(document: string | object): Promise<As
 }
 
 export { type PollingSession, pollingSession } from './polling';
+export { startTcpProxy, type TcpProxy, type TcpUpstream } from './tcp-proxy';
 
 /** core from its sources, its subpath entries (`/internal`) included: the default aliases of {@link bundleFixture}. */
 export const CORE_SOURCES: Readonly<Record<string, string>> = Object.freeze({
