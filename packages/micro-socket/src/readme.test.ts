@@ -140,7 +140,17 @@ describe.runIf(process.env.FRESH_PROJECT)('README snippets in a fresh project', 
         dependencies: {
           ...local,
           '@pestras/micro': '1.2.5',
-          ...versions('socket.io', 'socket.io-client', 'zod', 'typescript', '@types/node'),
+          // with what the snippets import besides the packages
+          ...versions(
+            'socket.io',
+            'socket.io-client',
+            'zod',
+            'typescript',
+            '@types/node',
+            'redis',
+            '@socket.io/redis-streams-adapter',
+            'rate-limiter-flexible',
+          ),
         },
         // the packages' dependencies on each other resolve to the tarballs too, not the registry
         pnpm: { overrides: local },
