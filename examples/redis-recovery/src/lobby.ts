@@ -12,6 +12,17 @@ export const lobbyEvents = defineEvents({
   say: { args: [Room, z.string().min(1).max(500)], ack: z.object({ ok: z.boolean() }) },
 });
 
+/** What the hosts send (declared for the AsyncAPI document at /asyncapi.json). */
+export const pushedEvents = defineEvents({
+  hello: { args: [z.object({ host: z.string(), socketId: z.string() })] },
+  'welcome back': {
+    args: [z.object({ host: z.string(), socketId: z.string(), rooms: z.array(z.string()) })],
+  },
+  message: {
+    args: [z.object({ room: z.string(), from: z.string(), host: z.string(), text: z.string() })],
+  },
+});
+
 export class Lobby {
   readonly #host: string;
 

@@ -55,7 +55,7 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
       if (keys.length > 0) await redis.del(keys);
     });
     const start = async (name: string): Promise<Host> => {
-      const running = startProcess(resources, process.execPath, ['dist/host.js'], {
+      const running = startProcess(resources, process.execPath, ['dist/main.js'], {
         cwd,
         env: {
           PORT: '0',

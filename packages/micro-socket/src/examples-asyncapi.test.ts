@@ -73,6 +73,12 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
     receives: ['/ join', '/ announce', '/ say', '/ whisper', '/ shout', '/blog post'],
   },
   'rate-limit-redis': { document: 'served', redis: true, receives: ['/ say'], sends: ['/ message'] },
+  'redis-recovery': {
+    document: 'served',
+    redis: true,
+    receives: ['/ join', '/ say'],
+    sends: ['/ hello', '/ welcome back', '/ message'],
+  },
 };
 
 const resources = new Resources();

@@ -1,11 +1,11 @@
 // One host of the example: socket.io with the Lobby handlers and connection state recovery (on by
 // default), on @socket.io/redis-streams-adapter, so any host can restore a session another held.
-//   PORT=3001 NAME=one node dist/host.js
-//   PORT=3002 NAME=two node dist/host.js
+//   PORT=3001 NAME=one node dist/main.js
+//   PORT=3002 NAME=two node dist/main.js
 import { SocketServer } from '@pestras/micro-socket-server';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
-import { Lobby } from './lobby.js';
+import { Lobby, pushedEvents } from './lobby.js';
 
 const port = Number(process.env.PORT ?? 3001);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -25,6 +25,13 @@ const server = await new SocketServer({
   port,
   host,
   logger: console,
+  // The handlers' events as an AsyncAPI 3.0 document, at GET /asyncapi.json.
+  asyncapi: {
+    path: '/asyncapi.json',
+    title: 'redis-recovery example',
+    version: '1.0.0',
+    emits: { default: pushedEvents },
+  },
   adapter:
     redis &&
     createAdapter(redis, {
