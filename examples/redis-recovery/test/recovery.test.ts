@@ -95,7 +95,7 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
    */
   async function failover(
     adapter: Adapter,
-    how: 'proxy cut' | 'SIGKILL',
+    how: 'proxy cut' | 'SIGKILL' | 'SIGTERM',
     transports = ['websocket'],
     {
       env = {},
@@ -133,10 +133,11 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
     if (how === 'proxy cut') {
       expect(proxy.cut()).toBeGreaterThanOrEqual(1);
     } else {
-      a.process.kill('SIGKILL');
+      a.process.kill(how);
       await a.process.exited();
     }
-    expect((await disconnected)[0]).toBe('transport close');
+    // SIGTERM: the example's close(), which disconnects its clients itself
+    expect((await disconnected)[0]).toBe(how === 'SIGTERM' ? 'io server disconnect' : 'transport close');
     if (how === 'proxy cut') {
       // Host A keeps the session when it sees the connection close (socket.io's persistSession,
       // before its DISCONNECT handlers): in Redis with the adapter, in its own memory without.
@@ -230,17 +231,24 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
     expect(member.texts()).toEqual(['fence']);
   });
 
-  test('redis-streams adapter, host A SIGKILLed: nobody kept the session, so host B gives CONNECT', async () => {
-    // socket.io writes a session when its host sees the connection close; a host that dies
-    // writes nothing, and its clients start over on the other host.
-    const { member, memberId, since, prefix, redis } = await failover('redis-streams', 'SIGKILL');
-    expect(member.socket.recovered).toBe(false);
-    expect(member.socket.id).not.toBe(memberId);
-    await waitFor('hello from host b', () => since().find((r) => r.event === 'hello'));
-    expect(since().find((r) => r.event === 'hello')?.payload).toMatchObject({ host: 'b' });
-    expect(member.texts()).toEqual(['before']);
-    expect((await keysOf(redis, prefix)).filter((key) => key.startsWith(`${prefix}session:`))).toEqual([]);
-  });
+  test.each([
+    ['SIGKILLed', 'SIGKILL'],
+    ['closed gracefully (SIGTERM, close())', 'SIGTERM'],
+  ] as const)(
+    'redis-streams adapter, host A %s: no session was kept, so host B gives CONNECT',
+    async (_, signal) => {
+      // socket.io writes a session when its host sees the connection close: a host that dies writes
+      // nothing, and close() disconnects its clients itself ('io server disconnect'), which socket.io
+      // does not keep either. Their clients start over on the other host.
+      const { member, memberId, since, prefix, redis } = await failover('redis-streams', signal);
+      expect(member.socket.recovered).toBe(false);
+      expect(member.socket.id).not.toBe(memberId);
+      await waitFor('hello from host b', () => since().find((r) => r.event === 'hello'));
+      expect(since().find((r) => r.event === 'hello')?.payload).toMatchObject({ host: 'b' });
+      expect(member.texts()).toEqual(['before']);
+      expect((await keysOf(redis, prefix)).filter((key) => key.startsWith(`${prefix}session:`))).toEqual([]);
+    },
+  );
 
   test("redis-streams adapter: what recovery keeps is bounded by the stream's maxLen; a client whose offset was trimmed gets CONNECT", async () => {
     const maxLen = 10;
