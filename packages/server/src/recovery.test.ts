@@ -1,6 +1,8 @@
 import { CONNECT, DISCONNECT, EVENT, RECONNECT } from '@pestras/micro-socket-core';
-import { client, connected, nextEvent, Resources, waitFor } from '@pestras/micro-socket-testing';
+import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import type { Server, Socket } from 'socket.io';
+import { SessionAwareAdapter } from 'socket.io-adapter';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heapAfterGc, MB, mb, startSocketServer } from '../test/helpers';
 import { DEFAULT_RECOVERY_LIMITS, type RecoveryLimits } from './recovery';
@@ -139,5 +141,334 @@ describe('connection state recovery within bounds', () => {
     );
     expect(afterSmall - before).toBeLessThan(30 * MB);
     expect(afterLarge - before).toBeLessThan(30 * MB);
+  });
+});
+
+/**
+ * A service whose clients receive no event unless a test broadcasts one: CONNECT joins `room`
+ * and sends nothing, so socket.io-client has no recovery offset to send back.
+ */
+class Quiet {
+  readonly calls: string[] = [];
+  /** `socket.handshake.auth` of each restored socket, as RECONNECT saw it. */
+  readonly restoredAuth: unknown[] = [];
+  #gone: Array<() => void> = [];
+
+  @CONNECT()
+  connect(_io: Server, socket: Socket) {
+    this.calls.push('connect');
+    socket.join('room');
+  }
+
+  @RECONNECT()
+  reconnect(_io: Server, socket: Socket) {
+    this.calls.push('reconnect');
+    this.restoredAuth.push(socket.handshake.auth);
+  }
+
+  @DISCONNECT()
+  disconnect() {
+    for (const wake of this.#gone.splice(0)) wake();
+  }
+
+  @EVENT('join')
+  join(_io: Server, socket: Socket, room: string) {
+    socket.join(room);
+    return true;
+  }
+
+  @EVENT('rooms')
+  rooms(_io: Server, socket: Socket) {
+    return [...socket.rooms].filter((room) => room !== socket.id).sort();
+  }
+
+  nextDisconnect(): Promise<void> {
+    return new Promise((resolve) => this.#gone.push(resolve));
+  }
+}
+
+/** socket.io-client's own record of what recovery needs (private fields of its Socket). */
+function recoveryState(socket: ClientSocket): { pid?: string; offset?: string } {
+  const internals = socket as unknown as { _pid?: string; _lastOffset?: string };
+  return { pid: internals._pid, offset: internals._lastOffset };
+}
+
+async function quietServer(options: SocketIOOptions = {}) {
+  const quiet = new Quiet();
+  const { server, url } = await startSocketServer(resources, [quiet], options);
+  return { quiet, io: server.io, url };
+}
+
+/** A client that comes back by itself after a drop, recording the first argument of each `news`. */
+async function quietClient(url: string, options: Parameters<typeof client>[2] = {}) {
+  const socket = client(resources, url, {
+    reconnection: true,
+    reconnectionDelay: 300,
+    transports: ['websocket'],
+    ...options,
+  });
+  const news: unknown[] = [];
+  socket.on('news', (value: unknown) => news.push(value));
+  await connected(socket);
+  return { socket, news };
+}
+
+/**
+ * What the network loses: from now on, while `losing`, the client's decoder never sees the frames
+ * of `news` events (counted in `lost`); everything else passes.
+ */
+function loseNews(socket: ClientSocket): { losing: boolean; lost: number } {
+  const network = { losing: true, lost: 0 };
+  const decoder = (socket.io as unknown as { decoder: { add(data: unknown): void } }).decoder;
+  const add = decoder.add.bind(decoder);
+  decoder.add = (data) => {
+    if (network.losing && typeof data === 'string' && data.startsWith('2["news"')) network.lost++;
+    else add(data);
+  };
+  return network;
+}
+
+/** Drops the client's transport and waits until the server saw the disconnection. */
+async function drop(quiet: Quiet, socket: ClientSocket): Promise<void> {
+  const gone = quiet.nextDisconnect();
+  socket.io.engine.close();
+  await gone;
+}
+
+/** Waits for the client to be back, then for a round trip (what came on reconnection has arrived). */
+async function back(socket: ClientSocket): Promise<void> {
+  await waitFor('reconnected', () => socket.connected, { timeout: 10_000 });
+  expect(await request(socket, 'rooms')).toBeDefined();
+}
+
+/**
+ * Drops the client's transport, runs `whileAway` once the server saw it go, and resolves with
+ * whether socket.io-client was restored when it came back by itself.
+ */
+async function awayWhile(quiet: Quiet, socket: ClientSocket, whileAway: () => unknown = () => {}) {
+  await drop(quiet, socket);
+  whileAway();
+  await back(socket);
+  return socket.recovered;
+}
+
+describe('connection state recovery of a client that received no event (socket.io#4888, #5538)', () => {
+  it('recovery: a client that joined a room and received no event is restored: same id, same rooms, RECONNECT', async () => {
+    const { quiet, url } = await quietServer();
+    const { socket } = await quietClient(url);
+    const id = socket.id;
+    expect(await request(socket, 'rooms')).toEqual(['room']);
+    // socket.io-client has a session id and no offset: socket.io 4.8 alone would answer CONNECT
+    const { pid } = recoveryState(socket);
+    expect(pid).toEqual(expect.any(String));
+    expect(recoveryState(socket).offset).toBeUndefined();
+
+    expect(await awayWhile(quiet, socket)).toBe(true);
+    expect(socket.id).toBe(id);
+    expect(await request(socket, 'rooms')).toEqual(['room']);
+    expect(quiet.calls).toEqual(['connect', 'reconnect']);
+    // what the client sent, nothing added on the way
+    expect(quiet.restoredAuth).toEqual([{ pid }]);
+  });
+
+  it('recovery: a client that received no event gets what reached its rooms while away, in order, exactly once', async () => {
+    const { quiet, io, url } = await quietServer();
+    // before its session: never replayed to it
+    io.to('room').emit('news', 'before');
+    const { socket, news } = await quietClient(url);
+    expect(await request(socket, 'join', 'second')).toBe(true);
+    io.to('elsewhere').emit('news', 'not for it');
+
+    const recovered = await awayWhile(quiet, socket, () => {
+      io.to('room').emit('news', 1);
+      io.to('elsewhere').emit('news', 'not for it');
+      io.to('second').emit('news', 2);
+      io.to(['room', 'second']).emit('news', 3);
+      io.except('room').emit('news', 'not for it');
+      io.emit('news', 4);
+    });
+    expect(recovered).toBe(true);
+    expect(news).toEqual([1, 2, 3, 4]);
+
+    // now it has an offset: the next comeback replays only what came after
+    expect(await awayWhile(quiet, socket, () => io.to('room').emit('news', 5))).toBe(true);
+    expect(news).toEqual([1, 2, 3, 4, 5]);
+    expect(quiet.calls).toEqual(['connect', 'reconnect', 'reconnect']);
+  });
+
+  it('recovery: an event addressed to a client without offset and lost on the way is replayed when it comes back', async () => {
+    const { quiet, io, url } = await quietServer();
+    const { socket, news } = await quietClient(url);
+    const network = loseNews(socket);
+    io.to('room').emit('news', 'lost');
+    await waitFor('the lost event to reach the client', () => network.lost === 1);
+    const recovered = await awayWhile(quiet, socket, () => {
+      network.losing = false;
+      io.to('room').emit('news', 'while away');
+    });
+    expect(recovered).toBe(true);
+    expect(news).toEqual(['lost', 'while away']);
+  });
+
+  it('recovery: events replayed to a client without offset and lost on the way are replayed again at its next comeback', async () => {
+    const { quiet, io, url } = await quietServer();
+    const { socket, news } = await quietClient(url);
+    const network = loseNews(socket);
+    network.losing = false;
+    const recovered = await awayWhile(quiet, socket, () => {
+      io.to('room').emit('news', 'missed');
+      network.losing = true;
+    });
+    expect(recovered).toBe(true);
+    expect(network.lost).toBe(1);
+    expect(recoveryState(socket).offset).toBeUndefined();
+
+    const recoveredAgain = await awayWhile(quiet, socket, () => {
+      network.losing = false;
+      io.to('room').emit('news', 'missed too');
+    });
+    expect(recoveredAgain).toBe(true);
+    expect(news).toEqual(['missed', 'missed too']);
+    expect(quiet.calls).toEqual(['connect', 'reconnect', 'reconnect']);
+  });
+
+  it('recovery: an emit socket.io cannot encode does not shift what a later comeback replays', async () => {
+    const { quiet, io, url } = await quietServer();
+    const { socket, news } = await quietClient(url);
+    io.to('room').emit('news', 'a');
+    expect(() => io.to('room').emit('news', 1n)).toThrow();
+    io.to('room').emit('news', 'b');
+    await waitFor('b', () => news.length === 2);
+    const recovered = await awayWhile(quiet, socket, () => {
+      io.to('room').emit('news', 'c');
+      io.to('room').emit('news', 'd');
+    });
+    expect(recovered).toBe(true);
+    expect(news).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('recovery: a client whose offset is older than its session (left from a session it lost) is restored from its session', async () => {
+    const { quiet, io, url } = await quietServer({ recoveryLimits: { maxPackets: 3 } });
+    const { socket, news } = await quietClient(url);
+    io.to('room').emit('news', 'a');
+    await waitFor('a', () => news.length === 1);
+    const stale = recoveryState(socket).offset;
+    expect(stale).toEqual(expect.any(String));
+
+    // 'a' evicted while away: a new session (CONNECT), and the client keeps its offset of 'a'
+    expect(
+      await awayWhile(quiet, socket, () => {
+        for (const value of ['b', 'c', 'd']) io.to('room').emit('news', value);
+      }),
+    ).toBe(false);
+    expect(recoveryState(socket).offset).toBe(stale);
+
+    expect(await awayWhile(quiet, socket, () => io.to('room').emit('news', 'e'))).toBe(true);
+    expect(news).toEqual(['a', 'e']);
+    expect(quiet.calls).toEqual(['connect', 'connect', 'reconnect']);
+  });
+
+  it('recovery: a client whose offset predates its session gets what its session missed, nothing from before it', async () => {
+    const { quiet, io, url } = await quietServer({ recoveryLimits: { maxSessions: 1 } });
+    const { socket, news } = await quietClient(url);
+    const other = await quietClient(url);
+    io.to('room').emit('news', 'a');
+    await waitFor('a', () => news.length === 1);
+    // its session goes (maxSessions: the other client's is newer; it waits 1 s to come back, so
+    // that the other's is persisted first); it comes back to a new session and keeps its offset
+    // of 'a', which is still kept
+    socket.io.reconnectionDelay(1_000).randomizationFactor(0);
+    await drop(quiet, socket);
+    await drop(quiet, other.socket);
+    io.to('room').emit('news', 'between sessions');
+    await back(socket);
+    socket.io.reconnectionDelay(300);
+    expect(socket.recovered).toBe(false);
+    expect(recoveryState(socket).offset).toEqual(expect.any(String));
+
+    expect(await awayWhile(quiet, socket, () => io.to('room').emit('news', 'b'))).toBe(true);
+    expect(news).toEqual(['a', 'b']);
+  });
+
+  it('recovery: a session id sent without offset restores only that session, its rooms and only once; a live one not at all', async () => {
+    const { quiet, io, url } = await quietServer();
+    io.to('secret').emit('news', 'before the session');
+    const victim = await quietClient(url, { reconnection: false });
+    expect(await request(victim.socket, 'join', 'secret')).toBe(true);
+    const { pid } = recoveryState(victim.socket);
+    const victimId = victim.socket.id;
+
+    // the session is live: nothing to restore, the holder of its id gets a session of its own
+    const early = await quietClient(url, { reconnection: false, auth: { pid } });
+    expect(early.socket.id).not.toBe(victimId);
+    expect(quiet.calls).toEqual(['connect', 'connect']);
+    expect(await request(early.socket, 'rooms')).toEqual(['room']);
+    const earlyGone = quiet.nextDisconnect();
+    early.socket.disconnect();
+    await earlyGone;
+
+    await drop(quiet, victim.socket);
+    io.to('secret').emit('news', 'secret');
+    io.to('other').emit('news', 'other');
+    io.to('room').emit('news', 'room');
+    // a session id is a bearer token (socket.io's design): its holder gets that session, once
+    // (socket.io-client's `recovered` stays false: the id it sent was not one it was given)
+    const holder = await quietClient(url, { reconnection: false, auth: { pid } });
+    expect(holder.socket.id).toBe(victimId);
+    expect(quiet.calls).toEqual(['connect', 'connect', 'reconnect']);
+    expect(await request(holder.socket, 'rooms')).toEqual(['room', 'secret']);
+    expect(holder.news).toEqual(['secret', 'room']);
+
+    const again = await quietClient(url, { reconnection: false, auth: { pid } });
+    expect(again.socket.id).not.toBe(victimId);
+    expect(await request(again.socket, 'rooms')).toEqual(['room']);
+    expect(again.news).toEqual([]);
+    expect(quiet.calls).toEqual(['connect', 'connect', 'reconnect', 'connect']);
+  });
+
+  it('recovery: a client without offset whose missed packets were evicted gets CONNECT, not a partial replay', async () => {
+    const { quiet, io, url } = await quietServer({ recoveryLimits: { maxPackets: 3 } });
+    const { socket, news } = await quietClient(url);
+    // evictions of packets that never reached it do not matter
+    for (let i = 0; i < 5; i++) io.to('elsewhere').emit('news', 'not for it');
+    const recovered = await awayWhile(quiet, socket, () => {
+      io.to('room').emit('news', 1);
+      io.to('room').emit('news', 2);
+    });
+    expect(recovered).toBe(true);
+    expect(news).toEqual([1, 2]);
+
+    const { socket: late, news: lateNews } = await quietClient(url);
+    expect(
+      await awayWhile(quiet, late, () => {
+        for (const value of [1, 2, 3, 4]) io.to('room').emit('news', value);
+      }),
+    ).toBe(false);
+    expect(lateNews).toEqual([]);
+    expect(quiet.calls).toEqual(['connect', 'reconnect', 'connect', 'connect']);
+  });
+
+  it('recovery: with recovery off, or with an adapter of the user, a client that received no event gets CONNECT as before', async () => {
+    const off = await quietServer({ serverOptions: { connectionStateRecovery: false as never } });
+    const plain = await quietClient(off.url);
+    const plainId = plain.socket.id;
+    expect(await awayWhile(off.quiet, plain.socket)).toBeFalsy();
+    expect(plain.socket.id).not.toBe(plainId);
+    expect(off.quiet.calls).toEqual(['connect', 'connect']);
+
+    const asked: Array<[string, string]> = [];
+    class UserAdapter extends SessionAwareAdapter {
+      override restoreSession(pid: string, offset: string) {
+        asked.push([pid, offset]);
+        return super.restoreSession(pid, offset);
+      }
+    }
+    const own = await quietServer({ adapter: UserAdapter as never });
+    const { socket } = await quietClient(own.url);
+    const id = socket.id;
+    expect(await awayWhile(own.quiet, socket)).toBe(false);
+    expect(socket.id).not.toBe(id);
+    expect(asked).toEqual([]);
+    expect(own.quiet.calls).toEqual(['connect', 'connect']);
   });
 });

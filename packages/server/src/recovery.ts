@@ -1,7 +1,11 @@
 import type { ServerOptions } from 'socket.io';
 import { Adapter, type BroadcastOptions, type Session } from 'socket.io-adapter';
 import { SocketError } from './errors';
-import { observeEncodedSize } from './socketio-internals';
+import {
+  observeApplyRecipients,
+  observeEncodedSize,
+  restoreSessionsWithoutOffset,
+} from './socketio-internals';
 
 /**
  * What connection state recovery may hold per server, across all its namespaces: the packets
@@ -55,12 +59,32 @@ interface StoredPacket {
   readonly data: unknown[];
   readonly emittedAt: number;
   bytes: number;
+  /** socket.io could not send it: kept for its place in the sequence, never replayed. */
+  discarded: boolean;
 }
 
 interface StoredSession extends SessionToPersist {
   readonly owner: Adapter;
   readonly disconnectedAt: number;
+  /**
+   * The seq from which a client that received no event of this session missed what reached its
+   * rooms: the first kept packet addressed to the socket, or, when none was, the next seq at its
+   * disconnection. Undefined when the adapter could not tell (then such a client gets CONNECT).
+   */
+  readonly missedFrom: number | undefined;
 }
+
+/** A restored session, and the seq of the first packet replayed to it (undefined when none). */
+interface Restored {
+  readonly session: Session;
+  readonly firstReplayedSeq: number | undefined;
+}
+
+/**
+ * The offset the namespace passes to `restoreSession` for a client that sent its session id and
+ * no offset, i.e. received no event carrying one since it connected (socketio-internals.ts).
+ */
+const NO_EVENT_RECEIVED = '\u0000no-event-received';
 
 /** The packets and sessions recovery keeps for one server, oldest first, within its limits. */
 class RecoveryLog {
@@ -96,6 +120,11 @@ class RecoveryLog {
     if (--this.#users === 0) clearInterval(this.#timer);
   }
 
+  /** The seq the next packet will get. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   append(owner: Adapter, opts: BroadcastOptions, data: unknown[]): StoredPacket {
     const seq = this.#nextSeq++;
     const entry: StoredPacket = {
@@ -106,6 +135,7 @@ class RecoveryLog {
       data,
       emittedAt: Date.now(),
       bytes: 0,
+      discarded: false,
     };
     this.#packets.push(entry);
     this.#byId.set(entry.id, entry);
@@ -119,38 +149,74 @@ class RecoveryLog {
     this.#evict(entry.emittedAt);
   }
 
-  /** Takes back the packet just appended (socket.io could not send it). */
+  /**
+   * Takes back the packet just appended (socket.io could not send it). It keeps its seq, so that
+   * seqs stay positions in the queue and no later packet reuses its offset.
+   */
   discard(entry: StoredPacket): void {
-    if (this.#packets[this.#packets.length - 1] !== entry) return;
-    this.#packets.pop();
-    this.#byId.delete(entry.id);
-    this.#bytes -= entry.bytes;
+    entry.discarded = true;
   }
 
-  persist(owner: Adapter, session: SessionToPersist): void {
+  persist(owner: Adapter, session: SessionToPersist, missedFrom: number | undefined): void {
     const now = Date.now();
     // Re-inserted, so that the Map's order stays the order of disconnection.
     this.#sessions.delete(session.pid);
-    this.#sessions.set(session.pid, { ...session, owner, disconnectedAt: now });
+    this.#sessions.set(session.pid, { ...session, owner, disconnectedAt: now, missedFrom });
     this.#evict(now);
   }
 
-  restore(owner: Adapter, pid: string, offset: string): Session | null {
+  restore(owner: Adapter, pid: string, offset: string): Restored | null {
     const session = this.#sessions.get(pid);
     if (!session || session.owner !== owner) return null;
     // A session id is a bearer token: it restores one socket, once.
     this.#sessions.delete(pid);
     if (session.disconnectedAt + this.#window < Date.now()) return null;
-    const from = this.#byId.get(offset);
-    // The client's last packet was evicted: what it missed is no longer all here.
-    if (!from || from.owner !== owner) return null;
+    const from = this.#replayFrom(owner, session, offset);
+    if (from === undefined) return null;
     const missedPackets: unknown[][] = [];
+    let firstReplayedSeq: number | undefined;
     const packets = this.#packets;
-    for (let i = from.seq - this.#firstSeq + 1; i < packets.length; i++) {
+    for (let i = from - this.#firstSeq; i < packets.length; i++) {
       const packet = packets[i] as StoredPacket;
-      if (packet.owner === owner && reaches(session.rooms, packet.opts)) missedPackets.push(packet.data);
+      if (packet.owner === owner && !packet.discarded && reaches(session.rooms, packet.opts)) {
+        firstReplayedSeq ??= packet.seq;
+        missedPackets.push(packet.data);
+      }
     }
-    return { sid: session.sid, pid: session.pid, rooms: session.rooms, data: session.data, missedPackets };
+    const { sid, rooms, data } = session;
+    return { session: { sid, pid, rooms, data, missedPackets }, firstReplayedSeq };
+  }
+
+  /**
+   * The seq of the first packet the client may have missed, or undefined when some of what it
+   * missed was evicted (or cannot be told). A client's offset is the last event it received; one
+   * older than its session's first packet is left from an earlier session (socket.io-client keeps
+   * it across a CONNECT): such a client, like one that sent none, received nothing of this session.
+   */
+  #replayFrom(owner: Adapter, session: StoredSession, offset: string): number | undefined {
+    const { missedFrom } = session;
+    if (offset !== NO_EVENT_RECEIVED) {
+      const last = this.#byId.get(offset);
+      if (last) {
+        if (last.owner !== owner) return undefined;
+        if (missedFrom === undefined || last.seq >= missedFrom) return last.seq + 1;
+      } else {
+        // Evicted within this session, or not an offset of this log: what it missed is not all here.
+        const seq = this.#issuedSeq(offset);
+        if (seq === undefined || missedFrom === undefined || seq >= missedFrom) return undefined;
+      }
+    }
+    // The packets from the session's first one on must all still be here.
+    if (missedFrom === undefined || missedFrom < this.#firstSeq + this.#head) return undefined;
+    return missedFrom;
+  }
+
+  /** The seq of an offset this log issued (kept or evicted since), else undefined. */
+  #issuedSeq(offset: string): number | undefined {
+    if (!offset.startsWith(this.#prefix)) return undefined;
+    const digits = offset.slice(this.#prefix.length);
+    const seq = Number.parseInt(digits, 36);
+    return seq >= 0 && seq < this.#nextSeq && seq.toString(36) === digits ? seq : undefined;
   }
 
   #evict(now: number): void {
@@ -242,6 +308,17 @@ export function boundedRecoveryAdapter(
   return class BoundedRecoveryAdapter extends Adapter {
     readonly #log: RecoveryLog | undefined;
     #encodedBytes = -1;
+    /**
+     * Per socket in this namespace, from its first room to its disconnection: the seq of the first
+     * kept packet addressed to it, -1 while none was. A client that comes back without an offset
+     * received none of them, so it missed them all (and nothing before the first).
+     */
+    readonly #firstAddressed = new Map<string, number>();
+    /** Whether broadcasts tell this adapter their recipients (see `observeApplyRecipients`). */
+    #recipientsObserved = false;
+    /** The kept packet being broadcast, and whether its broadcast went through `apply`. */
+    #broadcasting: StoredPacket | undefined;
+    #applied = false;
 
     constructor(nsp: any) {
       super(nsp);
@@ -260,6 +337,28 @@ export function boundedRecoveryAdapter(
       observeEncodedSize(this, (bytes) => {
         this.#encodedBytes = bytes;
       });
+      this.#recipientsObserved = observeApplyRecipients(this, () => this.#watchRecipients());
+      restoreSessionsWithoutOffset(nsp, this, NO_EVENT_RECEIVED);
+    }
+
+    #watchRecipients(): ((socketId: string) => void) | undefined {
+      const entry = this.#broadcasting;
+      if (!entry) return undefined;
+      this.#applied = true;
+      const firstAddressed = this.#firstAddressed;
+      return (socketId) => {
+        if (firstAddressed.get(socketId) === -1) firstAddressed.set(socketId, entry.seq);
+      };
+    }
+
+    override addAll(id: string, rooms: Set<string>): Promise<void> | void {
+      if (this.#log && !this.#firstAddressed.has(id)) this.#firstAddressed.set(id, -1);
+      return super.addAll(id, rooms);
+    }
+
+    override delAll(id: string): void {
+      this.#firstAddressed.delete(id);
+      super.delAll(id);
     }
 
     override close(): void {
@@ -268,11 +367,21 @@ export function boundedRecoveryAdapter(
     }
 
     override persistSession(session: SessionToPersist): void {
-      this.#log?.persist(this, session);
+      const log = this.#log;
+      if (!log) return;
+      const first = this.#firstAddressed.get(session.sid);
+      const missedFrom =
+        !this.#recipientsObserved || first === undefined ? undefined : first >= 0 ? first : log.nextSeq;
+      log.persist(this, session, missedFrom);
     }
 
     override restoreSession(pid: string, offset: string): Promise<Session> {
-      return Promise.resolve(this.#log?.restore(this, pid, offset) ?? null) as Promise<Session>;
+      const restored = this.#log?.restore(this, pid, offset);
+      if (!restored) return Promise.resolve(null) as unknown as Promise<Session>;
+      // The replayed packets are addressed to the restored socket: should they be lost on the way,
+      // a comeback without an offset gets them again.
+      this.#firstAddressed.set(restored.session.sid, restored.firstReplayedSeq ?? -1);
+      return Promise.resolve(restored.session);
     }
 
     override broadcast(packet: any, opts: BroadcastOptions): void {
@@ -286,12 +395,19 @@ export function boundedRecoveryAdapter(
       // The offset travels as the event's last argument: the client sends it back to recover.
       packet.data.push(entry.id);
       this.#encodedBytes = -1;
+      this.#broadcasting = entry;
+      this.#applied = false;
       try {
         super.broadcast(packet, opts);
       } catch (err) {
         log.discard(entry);
         throw err;
+      } finally {
+        this.#broadcasting = undefined;
       }
+      // Another socket.io-adapter that does not deliver through `apply`: whom a packet reached is
+      // unknown from now on, so clients without an offset get CONNECT, as with socket.io's own.
+      if (!this.#applied) this.#recipientsObserved = false;
       log.sized(entry, this.#encodedBytes >= 0 ? this.#encodedBytes : estimateBytes(packet.data));
     }
   };

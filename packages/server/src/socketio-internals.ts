@@ -1,7 +1,8 @@
 // The one place this package reaches into socket.io's internals, for socket.io 4.8 (its Client in
-// lib/client.ts, socket.io-parser 4.2's Decoder, Socket#packet) and socket.io-adapter 2.5
-// (Adapter#_encode). Each use checks the shape it needs, so another version fails loudly
-// (`interceptDecodedPackets` returns false) instead of silently doing something else.
+// lib/client.ts, socket.io-parser 4.2's Decoder, Socket#packet, Namespace#_createSocket) and
+// socket.io-adapter 2.5 (Adapter#_encode, Adapter#apply). Each use checks the shape it needs, so
+// another version fails loudly (`interceptDecodedPackets` returns false) or falls back to
+// socket.io's own behaviour instead of silently doing something else.
 import type { Socket } from 'socket.io';
 
 /** A packet as socket.io-parser decoded it from one incoming message. */
@@ -79,6 +80,66 @@ export function observeEncodedSize(adapter: object, onEncoded: (bytes: number) =
     }
     onEncoded(bytes);
     return encoded;
+  };
+  return true;
+}
+
+/**
+ * Wraps an adapter's `apply` (socket.io-adapter 2.5: `broadcast` hands a packet to each recipient
+ * socket through `apply(opts, callback)`) so that the adapter learns whom a broadcast reached. On
+ * each `apply` call `watch` may return a function; it is then called with the id of every socket
+ * the call visits, before socket.io writes to that socket.
+ *
+ * @returns false, with nothing changed, when the adapter has no `apply`.
+ */
+export function observeApplyRecipients(
+  adapter: object,
+  watch: () => ((socketId: string) => void) | undefined,
+): boolean {
+  type Visit = (socket: { id: string }) => void;
+  const target = adapter as { apply?: (opts: unknown, visit: Visit) => void };
+  const apply = target.apply;
+  if (typeof apply !== 'function') return false;
+  target.apply = function (this: unknown, opts, visit) {
+    const onRecipient = watch();
+    if (!onRecipient) return apply.call(this, opts, visit);
+    return apply.call(this, opts, (socket) => {
+      onRecipient(socket.id);
+      visit(socket);
+    });
+  };
+  return true;
+}
+
+interface NamespaceInternals {
+  adapter?: unknown;
+  /** socket.io 4.8: builds the Socket of a CONNECT, restoring its session when the auth allows. */
+  _createSocket?: (client: unknown, auth: unknown) => Promise<Socket>;
+}
+
+/**
+ * socket.io 4.8's `Namespace#_createSocket` asks the adapter to restore a session only when the
+ * CONNECT's auth has a string `pid` and a string `offset`, while socket.io-client sends an
+ * `offset` only once it has received an event that carried one (socket.io#4888, #5538): a client
+ * that received nothing since it connected could never be restored. This wraps the namespace's
+ * `_createSocket` so that, as long as `adapter` is the namespace's adapter, a CONNECT with a string
+ * `pid` and no `offset` (absent or null) reaches `adapter.restoreSession(pid, noOffset)`.
+ * `noOffset` never shows: the socket's `handshake.auth` is the object the client sent.
+ *
+ * @returns false, with nothing changed, when the namespace has no `_createSocket`.
+ */
+export function restoreSessionsWithoutOffset(nsp: object, adapter: object, noOffset: string): boolean {
+  const target = nsp as NamespaceInternals;
+  const createSocket = target._createSocket;
+  if (typeof createSocket !== 'function') return false;
+  target._createSocket = async function (this: NamespaceInternals, client, auth) {
+    const given = auth as { pid?: unknown; offset?: unknown } | null | undefined;
+    if (this.adapter !== adapter || typeof given?.pid !== 'string' || given.offset != null) {
+      return createSocket.call(this, client, auth);
+    }
+    const socket = await createSocket.call(this, client, { ...given, offset: noOffset });
+    socket.handshake.auth = given;
+    return socket;
   };
   return true;
 }
