@@ -169,6 +169,15 @@ const MUTANTS = [
     testName: 'replayed again',
   },
   {
+    id: 'recovery-namespaces-mixed',
+    what: "a restored session gets another namespace's packets to a room of the same name",
+    file: 'packages/server/src/recovery.ts',
+    find: /if \(packet\.owner === owner && !packet\.discarded && reaches/,
+    replace: 'if (!packet.discarded && reaches',
+    tests: ['packages/server/src/recovery.test.ts'],
+    testName: 'two namespaces',
+  },
+  {
     id: 'recovery-discard-shifts-queue',
     what: 'an emit socket.io cannot encode is taken out of the queue, shifting the replay of a later offset by one',
     file: 'packages/server/src/recovery.ts',

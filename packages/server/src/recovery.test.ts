@@ -146,29 +146,36 @@ describe('connection state recovery within bounds', () => {
 
 /**
  * A service whose clients receive no event unless a test broadcasts one: CONNECT joins `room`
- * and sends nothing, so socket.io-client has no recovery offset to send back.
+ * and sends nothing, so socket.io-client has no recovery offset to send back. On `/` and `/blog`;
+ * `calls` names the namespace when it is not `/`.
  */
 class Quiet {
   readonly calls: string[] = [];
   /** `socket.handshake.auth` of each restored socket, as RECONNECT saw it. */
   readonly restoredAuth: unknown[] = [];
+  disconnects = 0;
   #gone: Array<() => void> = [];
 
-  @CONNECT()
-  connect(_io: Server, socket: Socket) {
-    this.calls.push('connect');
+  @CONNECT(['default', 'blog'])
+  connect(_io: unknown, socket: Socket) {
+    this.#record('connect', socket);
     socket.join('room');
   }
 
-  @RECONNECT()
-  reconnect(_io: Server, socket: Socket) {
-    this.calls.push('reconnect');
+  @RECONNECT(['default', 'blog'])
+  reconnect(_io: unknown, socket: Socket) {
+    this.#record('reconnect', socket);
     this.restoredAuth.push(socket.handshake.auth);
   }
 
-  @DISCONNECT()
+  @DISCONNECT(['default', 'blog'])
   disconnect() {
+    this.disconnects++;
     for (const wake of this.#gone.splice(0)) wake();
+  }
+
+  #record(call: string, socket: Socket) {
+    this.calls.push(socket.nsp.name === '/' ? call : `${call} ${socket.nsp.name}`);
   }
 
   @EVENT('join')
@@ -177,8 +184,8 @@ class Quiet {
     return true;
   }
 
-  @EVENT('rooms')
-  rooms(_io: Server, socket: Socket) {
+  @EVENT('rooms', ['default', 'blog'])
+  rooms(_io: unknown, socket: Socket) {
     return [...socket.rooms].filter((room) => room !== socket.id).sort();
   }
 
@@ -388,6 +395,29 @@ describe('connection state recovery of a client that received no event (socket.i
 
     expect(await awayWhile(quiet, socket, () => io.to('room').emit('news', 'b'))).toBe(true);
     expect(news).toEqual(['a', 'b']);
+  });
+
+  it('recovery: clients without offset on two namespaces of one connection each get their session and only their events back', async () => {
+    const { quiet, io, url } = await quietServer();
+    const { socket, news } = await quietClient(url);
+    const blog = resources.add(socket.io.socket('/blog'), (s) => s.disconnect());
+    const blogNews: unknown[] = [];
+    blog.on('news', (value: unknown) => blogNews.push(value));
+    await connected(blog);
+    const ids = [socket.id, blog.id];
+
+    const before = quiet.disconnects;
+    socket.io.engine.close();
+    await waitFor('both namespaces disconnected', () => quiet.disconnects === before + 2);
+    io.to('room').emit('news', 'to /');
+    io.of('/blog').to('room').emit('news', 'to /blog');
+    await back(socket);
+    await back(blog);
+    expect([socket.recovered, blog.recovered]).toEqual([true, true]);
+    expect([socket.id, blog.id]).toEqual(ids);
+    expect(news).toEqual(['to /']);
+    expect(blogNews).toEqual(['to /blog']);
+    expect(quiet.calls.sort()).toEqual(['connect', 'connect /blog', 'reconnect', 'reconnect /blog']);
   });
 
   it('recovery: a session id sent without offset restores only that session, its rooms and only once; a live one not at all', async () => {
