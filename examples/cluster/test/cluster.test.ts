@@ -1,6 +1,7 @@
 // examples/cluster as real processes: a primary with sticky sessions, workers with the IPC
 // publish bus, real socket.io clients (polling-first by default).
 import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   browserLikeClient,
@@ -17,7 +18,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const resources = new Resources();
 afterEach(() => resources.stopAll());
-const cwd = fileURLToPath(new URL('..', import.meta.url));
+// The example as built here, or with REGRESSION_BASE the same example in an older checkout, built
+// there: scripts/regressions-against-old-primary.mjs runs the findings of issue 9 against it.
+const cwd = process.env.REGRESSION_BASE
+  ? join(process.env.REGRESSION_BASE, 'examples/cluster')
+  : fileURLToPath(new URL('..', import.meta.url));
 
 interface Identity {
   workerId: number;
