@@ -314,6 +314,8 @@ export function boundedRecoveryAdapter(
      * received none of them, so it missed them all (and nothing before the first).
      */
     readonly #firstAddressed = new Map<string, number>();
+    /** How many of them no kept packet was addressed to yet: none, and broadcasts skip the watch. */
+    #unaddressed = 0;
     /** Whether broadcasts tell this adapter their recipients (see `observeApplyRecipients`). */
     #recipientsObserved = false;
     /** The kept packet being broadcast, and whether its broadcast went through `apply`. */
@@ -345,18 +347,26 @@ export function boundedRecoveryAdapter(
       const entry = this.#broadcasting;
       if (!entry) return undefined;
       this.#applied = true;
-      const firstAddressed = this.#firstAddressed;
+      if (this.#unaddressed === 0) return undefined;
       return (socketId) => {
-        if (firstAddressed.get(socketId) === -1) firstAddressed.set(socketId, entry.seq);
+        if (this.#firstAddressed.get(socketId) === -1) this.#setFirstAddressed(socketId, entry.seq);
       };
     }
 
+    #setFirstAddressed(id: string, seq: number): void {
+      const previous = this.#firstAddressed.get(id);
+      if (previous === -1) this.#unaddressed--;
+      if (seq === -1) this.#unaddressed++;
+      this.#firstAddressed.set(id, seq);
+    }
+
     override addAll(id: string, rooms: Set<string>): Promise<void> | void {
-      if (this.#log && !this.#firstAddressed.has(id)) this.#firstAddressed.set(id, -1);
+      if (this.#log && !this.#firstAddressed.has(id)) this.#setFirstAddressed(id, -1);
       return super.addAll(id, rooms);
     }
 
     override delAll(id: string): void {
+      if (this.#firstAddressed.get(id) === -1) this.#unaddressed--;
       this.#firstAddressed.delete(id);
       super.delAll(id);
     }
@@ -380,7 +390,7 @@ export function boundedRecoveryAdapter(
       if (!restored) return Promise.resolve(null) as unknown as Promise<Session>;
       // The replayed packets are addressed to the restored socket: should they be lost on the way,
       // a comeback without an offset gets them again.
-      this.#firstAddressed.set(restored.session.sid, restored.firstReplayedSeq ?? -1);
+      this.#setFirstAddressed(restored.session.sid, restored.firstReplayedSeq ?? -1);
       return Promise.resolve(restored.session);
     }
 
