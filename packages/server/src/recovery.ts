@@ -286,6 +286,9 @@ function estimateBytes(data: unknown[]): number {
  *
  * Like socket.io's own, it appends the recovery offset to every event it keeps (every broadcast
  * and `socket.emit` without ack or `volatile`): client listeners receive it as one more argument.
+ * Unlike socket.io's own, it also restores a client that comes back with its session id and no
+ * offset (socket.io-client sends none until it received an event): it gets what reached its rooms
+ * since the first kept packet addressed to it, or CONNECT when part of that was evicted.
  *
  * @throws {@link SocketError} `ERR_INVALID_OPTION` for a limit that is not a number >= 0.
  * @example
