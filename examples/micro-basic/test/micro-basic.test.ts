@@ -100,7 +100,7 @@ describe('examples/micro-basic (ESM, the seed README with the defaults)', { time
 
   it('runs RECONNECT for a session restored by connection state recovery', async () => {
     await startService();
-    // Recovery restores only clients that received at least one event: both get a welcome first.
+    // Both get the welcome of the seed's CONNECT first; RECONNECT answers the restored session.
     for (const [path, auth, expected] of [
       ['', { name: 'ann' }, { name: 'ann' }],
       ['/blog', { member: true }, { namespace: '/blog' }],

@@ -48,6 +48,7 @@ const TYPES = [
   'Namespaces',
   'PublishOptions',
   'SocketIOOptions',
+  'SocketIOServerOptions',
   'SocketIOPublishMessage',
 ];
 

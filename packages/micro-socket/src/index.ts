@@ -39,6 +39,7 @@ export {
   MAX_VALIDATION_ISSUES,
   SocketError,
   type SocketIOOptions,
+  type SocketIOServerOptions,
   type ValidationAckError,
   type ValidationIssue,
 } from '@pestras/micro-socket-server';

@@ -210,7 +210,7 @@ describe('CONNECT and RECONNECT', () => {
       }
     }
     const { url } = await startSocketServer(resources, [new Hooks()], {
-      serverOptions: { connectionStateRecovery: false as never },
+      serverOptions: { connectionStateRecovery: false },
     });
     const socket = client(resources, url, {
       reconnection: true,

@@ -25,6 +25,7 @@ export {
   type HttpServerLike,
   type HttpServerSource,
   type SocketIOOptions,
+  type SocketIOServerOptions,
   SocketServer,
   toServerOptions,
 } from './server';

@@ -479,7 +479,7 @@ describe('connection state recovery of a client that received no event (socket.i
   });
 
   it('recovery: with recovery off, or with an adapter of the user, a client that received no event gets CONNECT as before', async () => {
-    const off = await quietServer({ serverOptions: { connectionStateRecovery: false as never } });
+    const off = await quietServer({ serverOptions: { connectionStateRecovery: false } });
     const plain = await quietClient(off.url);
     const plainId = plain.socket.id;
     expect(await awayWhile(off.quiet, plain.socket)).toBeFalsy();

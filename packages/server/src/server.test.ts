@@ -32,9 +32,9 @@ describe('SocketServer', () => {
       skipMiddlewares: true,
     });
     expect(options.cors).toBeUndefined();
-    expect(
-      toServerOptions({ serverOptions: { connectionStateRecovery: false as never } }),
-    ).not.toHaveProperty('connectionStateRecovery');
+    expect(toServerOptions({ serverOptions: { connectionStateRecovery: false } })).not.toHaveProperty(
+      'connectionStateRecovery',
+    );
     const adapter = class {} as never;
     expect(toServerOptions({ adapter }).adapter).toBe(adapter);
   });

@@ -24,13 +24,27 @@ import { boundedRecoveryAdapter, type DEFAULT_RECOVERY_LIMITS, type RecoveryLimi
  * };
  * ```
  */
+/**
+ * socket.io's server options as {@link SocketIOOptions.serverOptions} takes them: socket.io's own,
+ * and `connectionStateRecovery: false` to turn recovery off (socket.io's type has no `false`: it is
+ * off when absent, and here it is on by default).
+ *
+ * @example
+ * ```ts
+ * const noRecovery: SocketIOServerOptions = { connectionStateRecovery: false, pingInterval: 10_000 };
+ * ```
+ */
+export type SocketIOServerOptions = Partial<Omit<ServerOptions, 'connectionStateRecovery'>> & {
+  connectionStateRecovery?: ServerOptions['connectionStateRecovery'] | false;
+};
+
 export interface SocketIOOptions {
   /**
    * socket.io's own server options. Connection state recovery is on by default
    * ({@link DEFAULT_SERVER_OPTIONS}), held within `recoveryLimits`;
    * `connectionStateRecovery: false` turns it off. CORS stays closed unless configured here.
    */
-  serverOptions?: Partial<ServerOptions> | null;
+  serverOptions?: SocketIOServerOptions | null;
   /** `setMaxListeners` for the server and every bound namespace; 10 by default. */
   maxListeners?: number | null;
   /**
@@ -155,13 +169,14 @@ const DEFAULT_MAX_LISTENERS = 10;
  * ```
  */
 export function toServerOptions(options: SocketIOOptions): Partial<ServerOptions> {
-  const merged: Partial<ServerOptions> = { ...DEFAULT_SERVER_OPTIONS, ...options.serverOptions };
+  const merged: SocketIOServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...options.serverOptions };
   const recovery: unknown = merged.connectionStateRecovery;
   if (recovery === false || recovery === null) delete merged.connectionStateRecovery;
   if (options.adapter) merged.adapter = options.adapter;
   else if (merged.connectionStateRecovery && !merged.adapter)
     merged.adapter = boundedRecoveryAdapter(options.recoveryLimits);
-  return merged;
+  // `false` was just removed: what is left is socket.io's own type.
+  return merged as Partial<ServerOptions>;
 }
 
 type ListenerSnapshot = Map<string, Function[]>;
