@@ -4,6 +4,7 @@
 // The primary (run by MicroSocket in place of Micro's workers manager) owns the port and routes
 // each client to its worker, so default clients (HTTP long-polling first) work.
 import cluster from 'node:cluster';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Micro, SERVICE, WORKER_MSG } from '@pestras/micro';
 import { CONNECT, EVENT, MicroSocket, SocketError } from '@pestras/micro-socket';
 import type { Namespace, Server, Socket } from 'socket.io';
@@ -16,6 +17,21 @@ const sockets = new MicroSocket({
 Micro.plugin(sockets);
 
 const worker = () => cluster.worker?.id ?? 0;
+
+/**
+ * The operators' secret, from the environment: unset, nobody can restart the workers through the
+ * event. A client's `auth` is whatever the client chose to send (`{ admin: true }` included), so
+ * it grants nothing by itself; only a secret the client proves it knows does.
+ */
+const restartToken = process.env.RESTART_TOKEN;
+
+function sentRestartToken(socket: Socket): boolean {
+  const token: unknown = socket.handshake.auth?.restartToken;
+  if (!restartToken || typeof token !== 'string') return false;
+  // Equal-length digests: timingSafeEqual needs them, and the time taken says nothing of the secret.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(token), digest(restartToken));
+}
 
 @SERVICE({ workers: 2 })
 class Publisher {
@@ -52,11 +68,12 @@ class Publisher {
   /**
    * Replaces every worker, one at a time, without dropping the sessions that can drain: what a
    * deploy asks for once the new code is in place. `Micro.message('restart')` goes to the
-   * primary MicroSocket runs. A demonstration: a real service lets only its operators ask.
+   * primary MicroSocket runs. Only for a client that sent the operators' secret (`RESTART_TOKEN`
+   * in the workers' environment) as `auth: { restartToken }`.
    */
   @EVENT('restartWorkers')
   restartWorkers(_io: Server, socket: Socket) {
-    if (socket.handshake.auth?.admin !== true) throw new SocketError('FORBIDDEN', 'admins only');
+    if (!sentRestartToken(socket)) throw new SocketError('FORBIDDEN', 'operators only');
     Micro.message('restart');
     return { restarting: true, worker: worker() };
   }

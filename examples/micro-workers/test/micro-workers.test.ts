@@ -20,8 +20,11 @@ interface Hello {
   pid: number;
 }
 
-async function startService() {
-  const service = startProcess(resources, process.execPath, ['dist/main.js'], { cwd, env: { PORT: '0' } });
+async function startService(env: Record<string, string> = {}) {
+  const service = startProcess(resources, process.execPath, ['dist/main.js'], {
+    cwd,
+    env: { PORT: '0', ...env },
+  });
   const [, port] = await service.waitForOutput(/cluster primary listening on \S+:(\d+)/);
   await service.waitForOutput(
     /serving cluster worker 1 [\s\S]*serving cluster worker 2 |serving cluster worker 2 [\s\S]*serving cluster worker 1 /,
@@ -105,7 +108,7 @@ describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publ
   });
 
   it("Micro.message('restart') replaces the workers one at a time: their clients drain, reconnect to the new ones; exits 0, nothing re-replaced", async () => {
-    const { service, url } = await startService();
+    const { service, url } = await startService({ RESTART_TOKEN: 'operators-secret' });
     const visitors = [...(await clientsOn(url, 2)).values()].flat();
     const oldPids = visitors.map(({ hello }) => hello.pid);
     const watched = visitors.map(({ socket }) => {
@@ -117,10 +120,19 @@ describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publ
       });
       return { socket, reasons, hellos: counting(socket, 'hello') as Hello[] };
     });
-    const admin = await connected(client(resources, url, { auth: { admin: true } }));
-    const forbidden = await connected(client(resources, url));
-    expect(await request(forbidden, 'restartWorkers')).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect(await request(admin, 'restartWorkers')).toMatchObject({ restarting: true });
+    // What a client sends in `auth` is its own choice: only the operators' secret restarts.
+    for (const auth of [
+      {},
+      { admin: true },
+      { restartToken: 'guess' },
+      { restartToken: ['operators-secret'] },
+    ]) {
+      const forbidden = await connected(client(resources, url, { auth }));
+      expect(await request(forbidden, 'restartWorkers')).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    }
+    expect(service.output()).not.toMatch(/rolling restart/);
+    const operator = await connected(client(resources, url, { auth: { restartToken: 'operators-secret' } }));
+    expect(await request(operator, 'restartWorkers')).toMatchObject({ restarting: true });
 
     await service.waitForOutput(/rolling restart done \(1 → 3, 2 → 4\)/, 30_000);
     for (const { socket, reasons, hellos } of watched) {
@@ -142,6 +154,9 @@ describe('examples/micro-workers (@SERVICE({ workers: 2 }) with MicroSocket.publ
 
   it('replaces a worker that dies, and stops every worker and exits 0 on SIGTERM', async () => {
     const { service, url } = await startService();
+    // Started without RESTART_TOKEN: nobody restarts the workers through the event.
+    const anyone = await connected(client(resources, url, { auth: { restartToken: '' } }));
+    expect(await request(anyone, 'restartWorkers')).toMatchObject({ error: { code: 'FORBIDDEN' } });
     const visitors = await clientsOn(url, 2);
     const [victim] = [...visitors.values()][0]!;
     const gone = nextEvent(victim!.socket, 'disconnect');
