@@ -185,6 +185,11 @@ describe('startClusterPrimary', () => {
     for (let i = 0; i < 6; i++) {
       expect((await handshake(`theme=dark; io=${first.sid}`)).workerId).toBe(first.workerId);
     }
+    // After a site's hundred older cookies: a browser sends them first (RFC 6265 5.4, by creation time).
+    const siteCookies = Array.from({ length: 100 }, (_, i) => `pref${i}=${i}`).join('; ');
+    for (let i = 0; i < 4; i++) {
+      expect((await handshake(`${siteCookies}; io=${first.sid}`)).workerId).toBe(first.workerId);
+    }
     // A cookie naming no live worker changes nothing: round robin.
     const unknown = await Promise.all(
       Array.from({ length: 6 }, () => handshake('io=77.AAAAAAAAAAAAAAAAAAAAAA')),

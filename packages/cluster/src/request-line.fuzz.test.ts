@@ -60,6 +60,13 @@ function cookies(random: Random): string {
       pick(random, ['a=1', 'xio=2.x', 'io', '=', 'b="c;d"', ' ']),
     );
   }
+  // A busy site's many older cookies before the routing cookie (a browser sends them first).
+  if (random() < 0.1) {
+    const site = Array.from({ length: 60 + int(random, 100) }, (_, i) =>
+      random() < 0.2 ? 'flag' : `c${i}=${i}`,
+    );
+    pairs.unshift(...site);
+  }
   return pairs.join(pick(random, ['; ', ';', ' ; ']));
 }
 
@@ -102,7 +109,10 @@ function request(random: Random): string {
     payload = body;
   }
   if (random() < 0.2) headers.push(`X-Spaces:${' '.repeat(int(random, 200))}`);
-  if (random() < 0.3) headers.push(`${pick(random, ['Cookie', 'cookie', 'COOKIE'])}: ${cookies(random)}`);
+  if (random() < 0.3) {
+    const space = pick(random, [' ', ' ', '', '\t', ' \t ']);
+    headers.push(`${pick(random, ['Cookie', 'cookie', 'COOKIE'])}:${space}${cookies(random)}`);
+  }
   if (random() < 0.1) headers.push(`Cookie: ${cookies(random)}`);
   return `${lead}${method} ${target(random)}${version}${eol}${headers.join(eol)}${eol}${eol}${payload}`;
 }

@@ -182,6 +182,23 @@ describe('RequestLineReader with a routing cookie', () => {
     }
   });
 
+  test('the routing cookie after many other cookies (a busy site) is found, in linear time', () => {
+    const others = Array.from({ length: 300 }, (_, i) => `c${i}=${i}`).join('; ');
+    for (const header of [
+      `${others}; io=${previous}`,
+      // Pairs without `=` before it: each `=` is searched for once, not once per pair.
+      `${'a;'.repeat(3_000)}io=${previous}`,
+    ]) {
+      const reader = new RequestLineReader({ ...COOKIE_LIMITS, maxRequestLineBytes: 8_192 });
+      const head = `GET /socket.io/?EIO=4 HTTP/1.1\r\nCookie: ${header}\r\n\r\n`;
+      expect(reader.push(Buffer.from(head, 'latin1'))).toEqual({
+        action: 'route',
+        sid: undefined,
+        previousSid: previous,
+      });
+    }
+  });
+
   test('a million cookies or a megabyte of header lines cost linear time and are cut at the limit', () => {
     const attacks = [
       `GET /socket.io/?EIO=4 HTTP/1.1\r\nCookie: ${';'.repeat(1_000_000)}\r\n\r\n`,

@@ -64,8 +64,6 @@ const LF = 0x0a;
 const METHOD = /^[A-Z][A-Z_-]{0,23}$/;
 /** `cookie:`, the one header name the reader compares, byte by byte and case-insensitively. */
 const COOKIE_HEADER = Buffer.from('cookie:', 'latin1');
-/** The most cookies of one `Cookie` header looked at: a header of a million `;` costs nothing. */
-const MAX_COOKIES_PER_HEADER = 64;
 
 function reject(status: 400 | 414, message: string): ConnectionRoute {
   return Object.freeze({ action: 'reject', status, message });
@@ -221,15 +219,20 @@ const NOT_FOUND = Symbol('not found');
  * The value of the first cookie named one of `names` in a `Cookie` header value (`a=1; io=2.x`),
  * with its optional quotes removed and percent-decoded as engine.io's `cookie.serialize` encodes
  * it; `undefined` when that cookie is empty or not percent-decodable, {@link NOT_FOUND} when there
- * is none among the header's first cookies.
+ * is none in the header. Linear in the header, however many cookies it has: a browser sends the
+ * routing cookie after the site's older cookies, so it may come after many.
  */
 function cookieValue(header: string, names: Iterable<string>): string | undefined | typeof NOT_FOUND {
   let from = 0;
-  for (let count = 0; count < MAX_COOKIES_PER_HEADER && from < header.length; count++) {
+  let equals = -1;
+  while (from < header.length) {
     const semicolon = header.indexOf(';', from);
     const pairEnd = semicolon < 0 ? header.length : semicolon;
-    const equals = header.indexOf('=', from);
-    if (equals >= 0 && equals < pairEnd) {
+    // The next `=` is searched for again only once the pairs passed it: each byte is looked at
+    // once, even in `a;a;a;…;io=x`.
+    if (equals < from) equals = header.indexOf('=', from);
+    if (equals < 0) break;
+    if (equals < pairEnd) {
       const name = header.slice(from, equals).trim();
       for (const wanted of names) {
         if (name !== wanted) continue;
