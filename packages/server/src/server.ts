@@ -10,6 +10,7 @@ import { SocketError } from './errors';
 import { InFlightHandlers } from './inflight';
 import { SHUTTING_DOWN } from './invoke';
 import { boundedRecoveryAdapter, type DEFAULT_RECOVERY_LIMITS, type RecoveryLimits } from './recovery';
+import { closeAsShuttingDown } from './socketio-internals';
 
 /**
  * The options of a {@link SocketServer} (and of the seed's `MicroSocket`).
@@ -93,6 +94,9 @@ export interface SocketIOOptions {
  *   await server.close({ timeout: 4_000 } satisfies CloseOptions);
  *   process.exit(0);
  * });
+ *
+ * // shutting down for good: clients are told to stay away and do not reconnect
+ * await server.close({ reconnect: false } satisfies CloseOptions);
  * ```
  */
 export interface CloseOptions {
@@ -102,6 +106,19 @@ export interface CloseOptions {
    * default, 0 to close at once.
    */
   timeout?: number | null;
+  /**
+   * Whether the clients reconnect by themselves, `true` by default: a restart or a deploy does not
+   * strand them. Each socket is closed as socket.io's own `io.close()` does (no DISCONNECT packet;
+   * DISCONNECT handlers and `socket.on('disconnect')` get `'server shutting down'`; with connection
+   * state recovery on, the adapter keeps the session, so another host sharing its adapter can
+   * restore it), then its connection: the client sees `'transport close'` and socket.io-client
+   * reconnects with its usual delays, to this server once it is back or to another one.
+   *
+   * `false` disconnects every client instead (socket.io's DISCONNECT: the client sees
+   * `'io server disconnect'`, after which socket.io-client does not reconnect; DISCONNECT
+   * handlers get `'server namespace disconnect'`; no session is kept).
+   */
+  reconnect?: boolean | null;
 }
 
 /**
@@ -198,8 +215,9 @@ function restoreListeners(server: HttpServerLike, snapshot: ListenerSnapshot): v
 /**
  * A socket.io server with decorated handlers bound to it, on its own http server or on one it is
  * given. `close()` shuts down gracefully: it refuses new connections and events, lets running
- * handlers answer their acks, disconnects every client (`'io server disconnect'` on the client),
- * closes what it created and leaves a borrowed http server listening.
+ * handlers answer their acks, closes every client's connection (`'transport close'` on the client,
+ * which reconnects by itself; `close({ reconnect: false })` for `'io server disconnect'` and no
+ * reconnection), closes what it created and leaves a borrowed http server listening.
  *
  * @example
  * ```ts
@@ -302,9 +320,13 @@ export class SocketServer {
    *    connection `connect_error` `ERR_SHUTTING_DOWN`) and new events (an ack gets
    *    `{ error: { code: 'ERR_SHUTTING_DOWN' } }`, an event without one is ignored);
    * 2. waits for the running handlers to finish and answer their acks;
-   * 3. disconnects every client (reason `'io server disconnect'` on the client, DISCONNECT
-   *    handlers run with `'server namespace disconnect'`) and closes each connection once what
-   *    it holds, the last acks included, is sent;
+   * 3. closes every socket as socket.io's `io.close()` does (DISCONNECT handlers run with
+   *    `'server shutting down'`, and with connection state recovery the adapter keeps the
+   *    session) and each connection once what it holds, the last acks included, is sent: the
+   *    client sees `'transport close'` and reconnects by itself. With `reconnect: false` every
+   *    client is disconnected instead (`'io server disconnect'` on the client, which does not
+   *    reconnect; DISCONNECT handlers run with `'server namespace disconnect'`); see
+   *    {@link CloseOptions.reconnect};
    * 4. closes socket.io, and the http server only when it created it.
    *
    * Whatever still runs at the deadline is cut off. Safe to call more than once: every call gets
@@ -313,7 +335,7 @@ export class SocketServer {
    * @example
    * ```ts
    * process.once('SIGTERM', async () => {
-   *   await server.close({ timeout: 4_000 });
+   *   await server.close({ timeout: 4_000 }); // clients reconnect by themselves
    *   process.exit(0);
    * });
    * ```
@@ -322,15 +344,20 @@ export class SocketServer {
     const io = this.#io;
     const http = this.#http;
     if (!io || !http) return Promise.resolve();
-    this.#closing ??= this.#shutDown(io, http, options.timeout ?? DEFAULT_CLOSE_TIMEOUT);
+    this.#closing ??= this.#shutDown(
+      io,
+      http,
+      options.timeout ?? DEFAULT_CLOSE_TIMEOUT,
+      options.reconnect ?? true,
+    );
     return this.#closing;
   }
 
-  async #shutDown(io: Server, http: HttpServerLike, timeout: number): Promise<void> {
+  async #shutDown(io: Server, http: HttpServerLike, timeout: number, reconnect: boolean): Promise<void> {
     const deadline = Date.now() + timeout;
     const left = () => Math.max(0, deadline - Date.now());
     await this.#inFlight.drain(left());
-    const closed = disconnectAll(io, left());
+    const closed = closeAllConnections(io, reconnect, left());
     // DISCONNECT handlers that return a promise (saving presence, say) get the rest of the time.
     await Promise.all([closed, this.#inFlight.idle(left())]);
     await closeIo(io, this.#borrowed ? undefined : http, this.#borrowed, http);
@@ -368,18 +395,23 @@ interface EngineConnection {
 }
 
 /**
- * Disconnects every client of every namespace, then closes every engine.io connection (even
- * one that never joined a namespace) after flushing what it holds; resolves once they are all
- * closed or after `timeout` ms.
+ * Closes every socket of every namespace (as socket.io's `io.close()` does when `reconnect`, else
+ * with socket.io's DISCONNECT), then every engine.io connection (even one that never joined a
+ * namespace) after flushing what it holds; resolves once they are all closed or after `timeout` ms.
  */
-function disconnectAll(io: Server, timeout: number): Promise<void> {
+function closeAllConnections(io: Server, reconnect: boolean, timeout: number): Promise<void> {
   const clients = (io.engine as unknown as { clients: Record<string, EngineConnection> }).clients;
   const connections = Object.values(clients);
   const closed = Promise.all(
     connections.map((conn) => new Promise<void>((resolve) => conn.once('close', () => resolve()))),
   );
   for (const nsp of io._nsps.values()) {
-    for (const socket of [...nsp.sockets.values()]) socket.disconnect();
+    for (const socket of [...nsp.sockets.values()]) {
+      // Another socket.io version without `_onclose`: the connection's close below closes the
+      // socket instead (reason `'forced close'`, recoverable too); the client still reconnects.
+      if (reconnect) closeAsShuttingDown(socket);
+      else socket.disconnect();
+    }
   }
   for (const conn of connections) conn.close();
   return settlesWithin(closed, timeout).then(() => undefined);

@@ -1,6 +1,7 @@
 import { CONNECT, DISCONNECT, EVENT } from '@pestras/micro-socket-core';
 import { client, connected, nextEvent, Resources, request, waitFor } from '@pestras/micro-socket-testing';
 import type { Server, Socket } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawSocket, startSocketServer } from '../test/helpers';
 
@@ -35,19 +36,33 @@ class Slow {
   }
 }
 
+/** socket.io-client's own reconnection, with short delays so that a test sees several attempts. */
+const RECONNECTING = { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 300 } as const;
+
+/** Counts a client's reconnection attempts and failed attempts (its Manager's events). */
+function attempts(socket: ClientSocket): { started: number; failed: number } {
+  const count = { started: 0, failed: 0 };
+  socket.io.on('reconnect_attempt', () => count.started++);
+  socket.io.on('reconnect_error', () => count.failed++);
+  return count;
+}
+
 describe('graceful shutdown', () => {
-  it('graceful shutdown: refuses new work, lets handlers in flight answer their acks, then disconnects with a visible reason', async () => {
+  it('graceful shutdown: refuses new work, lets handlers in flight answer their acks, then closes the connections; clients reconnect by themselves to the server started again', async () => {
     const slow = new Slow();
     const saved: string[] = [];
     class Presence {
-      @DISCONNECT() async save(_io: Server, socket: Socket) {
+      @DISCONNECT() async save(_io: Server, socket: Socket, reason: string) {
         await new Promise((resolve) => setTimeout(resolve, 50));
-        saved.push(socket.conn.transport.name);
+        saved.push(`${socket.conn.transport.name}:${reason}`);
       }
     }
     const { server, url } = await startSocketServer(resources, [slow, new Presence()]);
-    const ws = await connected(client(resources, url, { transports: ['websocket'] }));
-    const polling = await connected(client(resources, url, { transports: ['polling'] }));
+    const port = server.port;
+    const ws = await connected(client(resources, url, { ...RECONNECTING, transports: ['websocket'] }));
+    const polling = await connected(client(resources, url, { ...RECONNECTING, transports: ['polling'] }));
+    const wsAttempts = attempts(ws);
+    const pollingAttempts = attempts(polling);
     const wsAck = request(ws, 'slow', 'ws');
     const pollingAck = request(polling, 'slow', 'polling');
     await waitFor('both handlers in flight', () => server.running === 2);
@@ -67,12 +82,67 @@ describe('graceful shutdown', () => {
     slow.release();
     expect(await wsAck).toBe('done:ws');
     expect(await pollingAck).toBe('done:polling');
+    // no DISCONNECT packet: the connection closes, which socket.io-client reconnects after
+    expect((await wsGone)[0]).toBe('transport close');
+    expect((await pollingGone)[0]).toBe('transport close');
+    await closed;
+    expect(slow.finished.sort()).toEqual(['polling', 'ws']);
+    // async DISCONNECT handlers finished first, with socket.io's own reason for io.close()
+    expect(saved.sort()).toEqual(['polling:server shutting down', 'websocket:server shutting down']);
+    await expect(fetch(`${url}/socket.io/?EIO=4&transport=polling`)).rejects.toThrow();
+
+    // while the server is down the clients keep trying, by themselves
+    await waitFor('both clients retrying while the server is down', () =>
+      [wsAttempts, pollingAttempts].every((count) => count.failed >= 2),
+    );
+    expect(ws.active && polling.active).toBe(true);
+    const restarted = await startSocketServer(resources, [new Slow()], { port });
+    expect(restarted.url).toBe(url);
+    await waitFor('both clients reconnected to the new server', () => ws.connected && polling.connected, {
+      timeout: 10_000,
+    });
+    expect(await request(ws, 'fast')).toBe('fast');
+    expect(await request(polling, 'fast')).toBe('fast');
+  });
+
+  it('graceful shutdown: close({ reconnect: false }) disconnects every client (io server disconnect) and they do not reconnect', async () => {
+    const slow = new Slow();
+    const gone: string[] = [];
+    class Presence {
+      @DISCONNECT() gone(_io: Server, _socket: Socket, reason: string) {
+        gone.push(reason);
+      }
+    }
+    const { server, url } = await startSocketServer(resources, [slow, new Presence()]);
+    const port = server.port;
+    const ws = await connected(client(resources, url, { ...RECONNECTING, transports: ['websocket'] }));
+    const polling = await connected(client(resources, url, { ...RECONNECTING, transports: ['polling'] }));
+    const counts = [attempts(ws), attempts(polling)];
+    const wsAck = request(ws, 'slow', 'ws');
+    const pollingAck = request(polling, 'slow', 'polling');
+    await waitFor('both handlers in flight', () => server.running === 2);
+    const wsGone = nextEvent<[string]>(ws, 'disconnect');
+    const pollingGone = nextEvent<[string]>(polling, 'disconnect');
+
+    const closed = server.close({ timeout: 5_000, reconnect: false });
+    slow.release();
+    expect(await wsAck).toBe('done:ws');
+    expect(await pollingAck).toBe('done:polling');
     expect((await wsGone)[0]).toBe('io server disconnect');
     expect((await pollingGone)[0]).toBe('io server disconnect');
     await closed;
-    expect(slow.finished.sort()).toEqual(['polling', 'ws']);
-    expect(saved.sort()).toEqual(['polling', 'websocket']); // async DISCONNECT handlers finished first
-    await expect(fetch(`${url}/socket.io/?EIO=4&transport=polling`)).rejects.toThrow();
+    expect(gone).toEqual(['server namespace disconnect', 'server namespace disconnect']);
+    // socket.io-client gave up on these sockets: nothing will reconnect them
+    expect(ws.active || polling.active).toBe(false);
+
+    // A server on the same port, and a new client connecting to it: the old ones never try.
+    await startSocketServer(resources, [new Slow()], { port });
+    await connected(client(resources, url));
+    expect(counts).toEqual([
+      { started: 0, failed: 0 },
+      { started: 0, failed: 0 },
+    ]);
+    expect(ws.connected || polling.connected).toBe(false);
   });
 
   it('graceful shutdown: cuts off a handler that outlives the timeout; DISCONNECT handlers still run', async () => {
@@ -92,9 +162,9 @@ describe('graceful shutdown', () => {
     await waitFor('the handler in flight', () => server.running === 1);
     const disconnected = nextEvent<[string]>(socket, 'disconnect');
     await server.close({ timeout: 300 });
-    expect((await disconnected)[0]).toBe('io server disconnect');
+    expect((await disconnected)[0]).toBe('transport close');
     expect(await unanswered).toBeInstanceOf(Error); // the client's own ack timeout or disconnect
-    expect(gone).toEqual(['ann:server namespace disconnect']);
+    expect(gone).toEqual(['ann:server shutting down']);
     expect(slow.finished).toEqual([]);
   });
 

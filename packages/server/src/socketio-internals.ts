@@ -62,6 +62,25 @@ export function sendAck(socket: Socket, id: number, payload: unknown): void {
   });
 }
 
+/** The reason socket.io 4.8's own `io.close()` closes each socket with; one it persists a session for. */
+export const SERVER_SHUTTING_DOWN = 'server shutting down';
+
+/**
+ * Closes a socket as socket.io 4.8's `io.close()` does, through `Socket#_onclose`: no DISCONNECT
+ * packet goes to the client (which, once its connection closes, sees `'transport close'` and
+ * reconnects by itself), the DISCONNECT handlers run with `'server shutting down'`, and with
+ * connection state recovery on the adapter persists the session, that reason being among
+ * socket.io's recoverable ones.
+ *
+ * @returns false, with nothing done, when the socket has no `_onclose` (another socket.io version).
+ */
+export function closeAsShuttingDown(socket: Socket): boolean {
+  const target = socket as unknown as { _onclose?: (reason: string) => unknown };
+  if (typeof target._onclose !== 'function') return false;
+  target._onclose(SERVER_SHUTTING_DOWN);
+  return true;
+}
+
 /**
  * Wraps an adapter's `_encode` (socket.io-adapter 2.5: encodes a broadcast packet once for every
  * recipient) so that `onEncoded` learns the size of each broadcast at no extra encoding cost.
