@@ -90,12 +90,16 @@ describe('examples/micro-basic (ESM, the seed README with the defaults)', { time
     );
     expect(health).toEqual({ healthy: true, ready: true, live: true });
 
-    const down = nextEvent(ann, 'disconnect');
+    const cy = await connected(client(resources, url, { auth: { name: 'cy' } }));
+    const down = nextEvent(cy, 'disconnect');
+    const annLeft = nextEvent(cy, 'left');
     service.kill('SIGTERM');
     expect(await service.exited()).toEqual({ code: 0, signal: null });
-    // A graceful shutdown says goodbye: 'io server disconnect'. An abrupt end of the connection
-    // ('transport close') is what a missing drain looks like, and fails here.
-    expect((await down)[0]).toBe('io server disconnect');
+    // A graceful shutdown closes the sockets one by one, running their DISCONNECT handlers with
+    // socket.io's 'server shutting down', and flushes each connection before closing it: cy,
+    // closed after ann, still receives ann's 'left'. An abrupt end (no drain) would not send it.
+    expect((await annLeft)[0]).toEqual({ name: 'ann', reason: 'server shutting down' });
+    expect((await down)[0]).toBe('transport close'); // no DISCONNECT packet: clients reconnect
   });
 
   it('runs RECONNECT for a session restored by connection state recovery', async () => {
@@ -121,13 +125,20 @@ describe('examples/micro-basic (ESM, the seed README with the defaults)', { time
     }
   });
 
-  it('closes its sockets and exits 0 on SIGINT', async () => {
+  it('closes its sockets and exits 0 on SIGINT; a client reconnects by itself once the service is back', async () => {
     const { service } = await startService();
-    const ann = await connected(client(resources, url, { auth: { name: 'ann' } }));
+    const ann = await connected(
+      client(resources, url, { auth: { name: 'ann' }, reconnection: true, reconnectionDelay: 200 }),
+    );
     const down = nextEvent<[string]>(ann, 'disconnect');
     service.kill('SIGINT');
     expect(await service.exited()).toEqual({ code: 0, signal: null });
-    expect((await down)[0]).toBe('io server disconnect');
+    expect((await down)[0]).toBe('transport close');
     expect(service.output()).toMatch(/service exited with signal: SIGINT, code: 0/);
+
+    const welcome = nextEvent(ann, 'welcome', 30_000);
+    await startService();
+    expect((await welcome)[0]).toEqual({ name: 'ann', online: 1 });
+    expect(ann.connected).toBe(true);
   });
 });

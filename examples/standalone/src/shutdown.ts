@@ -2,8 +2,9 @@ import type { SocketServer } from '@pestras/micro-socket-server';
 
 /**
  * On SIGTERM or SIGINT: stop accepting connections, let the handlers in flight answer their
- * acks, disconnect every client (they see 'io server disconnect'), and exit 0, all within
- * `timeout` ms. A second signal exits at once, with 1.
+ * acks, close every client's connection (they see 'transport close' and reconnect by themselves,
+ * to this server once it is back), and exit 0, all within `timeout` ms. A second signal exits at
+ * once, with 1.
  */
 export function closeOnSignals(
   server: SocketServer,

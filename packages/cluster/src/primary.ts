@@ -552,7 +552,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
    * session is routed to it (and, should it have got one within the last second, it gets that
    * second for the client's socket.io CONNECT), SIGTERM, the requests of its open sessions still reach it while it
    * drains (so its polling and websocket clients get the acks of the handlers in flight, then
-   * `io server disconnect`, and reconnect to another worker), SIGKILL after `shutdownTimeout`. Only
+   * `transport close`, and reconnect by themselves to another worker), SIGKILL after `shutdownTimeout`. Only
    * then the next one. New sessions are never refused meanwhile: while one worker is replaced,
    * the others and its replacement take them, so there are never fewer ready workers than before.
    *

@@ -63,14 +63,26 @@ describe('MicroSocket in a Micro service (CommonJS)', () => {
     });
   });
 
-  it('closes its sockets when the service calls Micro.exit, then exits with its code', async () => {
+  it('closes its sockets when the service calls Micro.exit, then exits with its code; clients reconnect by themselves to the service started again', async () => {
     const service = startService('default');
-    const socket = await connected(client(resources, await listening(service)));
+    const url = await listening(service);
+    const socket = await connected(
+      client(resources, url, { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 300 }),
+    );
     const down = nextEvent<[string]>(socket, 'disconnect');
     expect(await request(socket, 'exit', 3)).toEqual({ exiting: 3 });
     expect(await service.exited()).toEqual({ code: 3, signal: null });
-    expect((await down)[0]).toBe('io server disconnect');
+    // the connection closed without socket.io's DISCONNECT: socket.io-client tries again
+    expect((await down)[0]).toBe('transport close');
     expect(service.output()).toMatch(/service exited with signal: SIGUSR2, code: 3/);
+    expect(socket.active).toBe(true);
+
+    const again = startService('default', { PORT: new URL(url).port });
+    expect(await listening(again)).toBe(url);
+    await waitFor('the client reconnected to the service started again', () => socket.connected, {
+      timeout: 10_000,
+    });
+    expect(await request(socket, 'exit', 0)).toEqual({ exiting: 0 });
   });
 
   it('exits on SIGTERM though a handler never finishes: exitTimeout cuts it off', async () => {
