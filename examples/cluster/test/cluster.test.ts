@@ -451,12 +451,17 @@ async function inFlight(c: Connected): Promise<() => string[]> {
   return () => seen;
 }
 
-const DRAINED = ['ack 1000', 'ack 1500', 'disconnect: io server disconnect'];
+// 'transport close': the worker's SocketServer.close() closes the connection without socket.io's
+// DISCONNECT, so socket.io-client reconnects by itself.
+const DRAINED = ['ack 1000', 'ack 1500', 'disconnect: transport close'];
+
+/** socket.io-client's own reconnection, quick, and no code of the app for it. */
+const RECONNECTING = { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 500 } as const;
 
 describe('examples/cluster: shutdown', () => {
-  it('finding 2: on SIGTERM of one worker its polling client gets every ack, then io server disconnect; it exits 0', async () => {
+  it('finding 2: on SIGTERM of one worker its polling client gets every ack, then transport close, and reconnects by itself to the other worker; it exits 0', async () => {
     const { primary, url } = await startCluster(2);
-    const polling = await connect(url, { transports: ['polling'] });
+    const polling = await connect(url, { ...RECONNECTING, transports: ['polling'] });
     const websocket = await connect(url, { transports: ['websocket'] });
     const seen = await inFlight(polling);
     process.kill(polling.pid, 'SIGTERM');
@@ -473,6 +478,10 @@ describe('examples/cluster: shutdown', () => {
     }
     const next = await connect(url);
     expect(next.workerId).not.toBe(polling.workerId);
+    await waitFor('the polling client back, by itself', () => polling.socket.connected, { timeout: 10_000 });
+    const now = await request<Identity>(polling.socket, 'whoami');
+    expect(now.workerId).not.toBe(polling.workerId);
+    expect(seen()).toEqual(DRAINED); // moved once
   });
 
   it('finding 2: on SIGTERM of the primary, polling and websocket clients on both workers drain; all exit 0, no SIGKILL', async () => {
@@ -501,19 +510,19 @@ describe('examples/cluster: shutdown', () => {
     for (const pid of new Set(clients.map((c) => c.pid))) expect(alive(pid)).toBe(false);
   });
 
-  it('an idle polling client does not hold the shutdown: io server disconnect, exit 0 without SIGKILL', async () => {
+  it('an idle polling client does not hold the shutdown: transport close, exit 0 without SIGKILL', async () => {
     const { primary, url } = await startCluster(2);
     const idle = await connect(url, { transports: ['polling'] });
     const reason = nextEvent<[string]>(idle.socket, 'disconnect', 10_000);
     primary.kill('SIGTERM');
     expect(await primary.exited(10_000)).toEqual({ code: 0, signal: null });
-    expect((await reason)[0]).toBe('io server disconnect');
+    expect((await reason)[0]).toBe('transport close');
     expect(primary.output()).not.toMatch(/SIGKILL/);
   });
 });
 
 describe('examples/cluster: rolling restart', () => {
-  it('SIGHUP replaces the workers one at a time: in-flight acks, then io server disconnect and a reconnect; new clients all connect; exits 0, no backoff', async () => {
+  it('SIGHUP replaces the workers one at a time: in-flight acks, then transport close and a reconnect by the client itself; new clients all connect; exits 0, no backoff', async () => {
     const { primary, url } = await startCluster(2);
     const old = readyWorkers(primary.output()).sort((a, b) => a.id - b.id);
     const oldIds = old.map((w) => w.id);
@@ -523,15 +532,12 @@ describe('examples/cluster: rolling restart', () => {
       clients.find((c) => c.workerId === workerId && c.socket.io.opts.transports?.[0] === transport);
     for (let i = 0; oldIds.some((id) => !on(id, 'polling') || !on(id, 'websocket')); i++) {
       expect(i).toBeLessThan(16);
-      clients.push(await connect(url, { transports: [i % 4 < 2 ? 'polling' : 'websocket'] }));
+      // socket.io-client's own reconnection: nothing in the test (the app) reconnects them
+      clients.push(
+        await connect(url, { ...RECONNECTING, transports: [i % 4 < 2 ? 'polling' : 'websocket'] }),
+      );
     }
     const watched = oldIds.flatMap((id) => [on(id, 'polling')!, on(id, 'websocket')!]);
-    for (const c of watched) {
-      // socket.io-client does not reconnect by itself after a server disconnect: the app does.
-      c.socket.on('disconnect', (reason) => {
-        if (reason === 'io server disconnect') c.socket.connect();
-      });
-    }
     /** What a client saw, in wire order; each ack says whether its worker was draining by then. */
     const seen = new Map<Connected, string[]>(watched.map((c) => [c, []]));
     const work = (c: Connected) => {
@@ -580,7 +586,7 @@ describe('examples/cluster: rolling restart', () => {
       expect({ worker: c.workerId, transport: c.socket.io.opts.transports, seen: seen.get(c) }).toEqual({
         worker: c.workerId,
         transport: c.socket.io.opts.transports,
-        seen: ['ack 3500 while draining', 'disconnect: io server disconnect'],
+        seen: ['ack 3500 while draining', 'disconnect: transport close'],
       });
     }
     const fresh = readyWorkers(primary.output()).filter((w) => !oldIds.includes(w.id));
