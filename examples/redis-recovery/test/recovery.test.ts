@@ -90,8 +90,10 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
   /**
    * Host A holds the client (through the proxy) and its room `news`; a witness on host B says
    * `before` to the room. Then the proxy fails over to host B — by cutting every connection, or
-   * because host A is SIGKILLed — and while the client is away the witness says `while away`.
-   * Then the client connects again, through the proxy, to host B.
+   * because host A is SIGKILLed or stopped with SIGTERM (the example's `close()`) — and while the
+   * client is away the witness says `while away`. Then the client connects again, through the
+   * proxy, to host B: when the test says (`reconnectedBy: 'test'`), or by itself (`'client'`:
+   * socket.io-client's own reconnection with its default delays, 0.5–1.5 s for the first try).
    */
   async function failover(
     adapter: Adapter,
@@ -100,14 +102,17 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
     {
       env = {},
       whileAway,
+      reconnectedBy = 'test',
     }: {
       env?: Record<string, string>;
       whileAway?: (witness: ClientSocket, hostB: Host) => Promise<void>;
+      reconnectedBy?: 'test' | 'client';
     } = {},
   ) {
     const hosts = await startHosts(adapter, env);
     const { a, b, proxy, prefix, redis } = hosts;
     const member = recordingClient(proxy.url, transports);
+    member.socket.io.reconnection(reconnectedBy === 'client');
     const hello = nextEvent<[{ host: string }]>(member.socket, 'hello');
     await connected(member.socket);
     // the hello carries the client's first recovery offset
@@ -129,44 +134,75 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
     );
 
     const disconnected = nextEvent<[string]>(member.socket, 'disconnect');
+    const reconnected = nextEvent(member.socket, 'connect', 15_000);
     proxy.route(b.port);
     if (how === 'proxy cut') {
       expect(proxy.cut()).toBeGreaterThanOrEqual(1);
     } else {
       a.process.kill(how);
-      await a.process.exited();
     }
-    // SIGTERM: the example's close(), which disconnects its clients itself
-    expect((await disconnected)[0]).toBe(how === 'SIGTERM' ? 'io server disconnect' : 'transport close');
-    if (how === 'proxy cut') {
-      // Host A keeps the session when it sees the connection close (socket.io's persistSession,
-      // before its DISCONNECT handlers): in Redis with the adapter, in its own memory without.
-      await a.process.waitForOutput(new RegExp(`a: ${memberId} disconnected \\(transport close\\)`));
-      if (adapter === 'redis-streams') {
-        await waitFor('the session in Redis', async () =>
-          (await keysOf(redis, prefix)).some((key) => key.startsWith(`${prefix}session:`)),
-        );
-      }
+    // SIGTERM: the example's close() closes the connection (no DISCONNECT packet), as a cut does
+    expect((await disconnected)[0]).toBe('transport close');
+    const before = member.received.length;
+    if (how !== 'SIGKILL') {
+      // Host A keeps the session when it sees the connection close, or closes it (socket.io's
+      // persistSession, before its DISCONNECT handlers): in Redis with the adapter, in its own
+      // memory without.
+      const reason = how === 'SIGTERM' ? 'server shutting down' : 'transport close';
+      await a.process.waitForOutput(new RegExp(`a: ${memberId} disconnected \\(${reason}\\)`));
+    }
+    if (how !== 'SIGKILL' && adapter === 'redis-streams' && reconnectedBy === 'test') {
+      await waitFor('the session in Redis', async () =>
+        (await keysOf(redis, prefix)).some((key) => key.startsWith(`${prefix}session:`)),
+      );
     }
     await say(witness.socket, 'news', 'while away');
+    // said before the client's first try (0.5 s at the earliest): it is missed, not received live
+    expect(member.socket.connected).toBe(false);
     await whileAway?.(witness.socket, b);
-    const before = member.received.length;
-    // socket.io-client's own reconnection, which is off here so that the test chooses when
-    member.socket.connect();
-    await connected(member.socket);
+    if (how !== 'proxy cut') {
+      const exit = how === 'SIGTERM' ? { code: 0, signal: null } : { code: null, signal: 'SIGKILL' };
+      expect(await a.process.exited()).toEqual(exit);
+    }
+    if (reconnectedBy === 'test') {
+      // socket.io-client's own reconnection is off here so that the test chooses when
+      member.socket.connect();
+      await connected(member.socket);
+    } else {
+      await reconnected;
+    }
     return { ...hosts, member, witness, memberId, since: () => member.received.slice(before) };
   }
 
   test.each([
-    ['websocket', ['websocket']],
-    ['polling then websocket', ['polling', 'websocket']],
-  ])(
-    'redis-streams adapter, the proxy fails over to host B (%s): recovered there, with its rooms and what it missed',
-    async (_, transports) => {
+    ['the proxy fails over to host B (websocket)', 'proxy cut', ['websocket'], 'test'],
+    [
+      'the proxy fails over to host B (polling then websocket)',
+      'proxy cut',
+      ['polling', 'websocket'],
+      'test',
+    ],
+    // The point of close()'s default (reconnect): a deploy that stops host A strands nobody.
+    [
+      'host A closed gracefully (SIGTERM, close()), the client back by itself (websocket)',
+      'SIGTERM',
+      ['websocket'],
+      'client',
+    ],
+    [
+      'host A closed gracefully (SIGTERM, close()), the client back by itself (polling then websocket)',
+      'SIGTERM',
+      ['polling', 'websocket'],
+      'client',
+    ],
+  ] as const)(
+    'redis-streams adapter, %s: recovered on host B, with its rooms and what it missed',
+    async (_, how, transports, reconnectedBy) => {
       const { b, proxy, member, witness, memberId, since } = await failover(
         'redis-streams',
-        'proxy cut',
-        transports,
+        how,
+        [...transports],
+        { reconnectedBy },
       );
       expect(proxy.routedTo(b.port)).toBeGreaterThanOrEqual(1);
       expect(member.socket.recovered).toBe(true);
@@ -231,24 +267,17 @@ describeRedis('examples/redis-recovery: RECONNECT across hosts', () => {
     expect(member.texts()).toEqual(['fence']);
   });
 
-  test.each([
-    ['SIGKILLed', 'SIGKILL'],
-    ['closed gracefully (SIGTERM, close())', 'SIGTERM'],
-  ] as const)(
-    'redis-streams adapter, host A %s: no session was kept, so host B gives CONNECT',
-    async (_, signal) => {
-      // socket.io writes a session when its host sees the connection close: a host that dies writes
-      // nothing, and close() disconnects its clients itself ('io server disconnect'), which socket.io
-      // does not keep either. Their clients start over on the other host.
-      const { member, memberId, since, prefix, redis } = await failover('redis-streams', signal);
-      expect(member.socket.recovered).toBe(false);
-      expect(member.socket.id).not.toBe(memberId);
-      await waitFor('hello from host b', () => since().find((r) => r.event === 'hello'));
-      expect(since().find((r) => r.event === 'hello')?.payload).toMatchObject({ host: 'b' });
-      expect(member.texts()).toEqual(['before']);
-      expect((await keysOf(redis, prefix)).filter((key) => key.startsWith(`${prefix}session:`))).toEqual([]);
-    },
-  );
+  test('redis-streams adapter, host A SIGKILLed: no session was kept, so host B gives CONNECT', async () => {
+    // socket.io writes a session when its host sees the connection close or closes it: a host
+    // that dies writes nothing. Its clients start over on the other host.
+    const { member, memberId, since, prefix, redis } = await failover('redis-streams', 'SIGKILL');
+    expect(member.socket.recovered).toBe(false);
+    expect(member.socket.id).not.toBe(memberId);
+    await waitFor('hello from host b', () => since().find((r) => r.event === 'hello'));
+    expect(since().find((r) => r.event === 'hello')?.payload).toMatchObject({ host: 'b' });
+    expect(member.texts()).toEqual(['before']);
+    expect((await keysOf(redis, prefix)).filter((key) => key.startsWith(`${prefix}session:`))).toEqual([]);
+  });
 
   test("redis-streams adapter: what recovery keeps is bounded by the stream's maxLen; a client whose offset was trimmed gets CONNECT", async () => {
     const maxLen = 10;
