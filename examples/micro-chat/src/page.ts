@@ -344,9 +344,16 @@ export const CHAT_PAGE = `<!doctype html>
       if (!state.me) return;
       state.previous = { worker: state.me.worker };
       if (reason === 'io client disconnect') return;
+      // The server ended this session on purpose (a flooding tab kicked, say): socket.io-client
+      // does not reconnect after it, and neither does the page. A restart or a deploy closes the
+      // connection instead ('transport close'), which socket.io-client reconnects after by itself.
+      if (reason === 'io server disconnect') {
+        status('refused', ['disconnected by the server']);
+        notice('The server ended this session; reload the page to join again.', false);
+        return;
+      }
       status('waiting', ['reconnecting… (' + reason + ')']);
       notice('Connection to worker ' + state.me.worker + ' lost (' + reason + '); reconnecting.', false);
-      if (reason === 'io server disconnect') socket.connect(); // the server closed it: try again
     });
     socket.on('message', (m) => {
       const mine = state.me && m.from === state.me.name;

@@ -165,9 +165,13 @@ describe('examples/micro-chat (rooms across 2 workers, browser page)', () => {
     bob.socket.disconnect();
     expect((await bobLeft)[0]).toEqual({ room: 'general', id: bob.id, name: 'bob', worker: bob.worker });
 
-    const down = [ann, eve].map(({ socket }) => nextEvent(socket, 'disconnect'));
+    const down = [ann, eve].map(({ socket }) => nextEvent<[string]>(socket, 'disconnect'));
     chat.kill('SIGTERM');
     expect(await chat.exited(5_000)).toEqual({ code: 0, signal: null });
-    await Promise.all(down);
+    // the workers' graceful close: no DISCONNECT packet, so a page would reconnect by itself
+    expect((await Promise.all(down)).map(([reason]) => reason)).toEqual([
+      'transport close',
+      'transport close',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 // The one place this package reaches into socket.io's internals, for socket.io 4.8 (its Client in
-// lib/client.ts, socket.io-parser 4.2's Decoder, Socket#packet, Namespace#_createSocket) and
-// socket.io-adapter 2.5 (Adapter#_encode, Adapter#apply). Each use checks the shape it needs, so
-// another version fails loudly (`interceptDecodedPackets` returns false) or falls back to
-// socket.io's own behaviour instead of silently doing something else.
+// lib/client.ts, socket.io-parser 4.2's Decoder, Socket#packet, Socket#_onclose,
+// Namespace#_createSocket) and socket.io-adapter 2.5 (Adapter#_encode, Adapter#apply). Each use
+// checks the shape it needs, so another version fails loudly (`interceptDecodedPackets` returns
+// false) or falls back to socket.io's own behaviour instead of silently doing something else.
 import type { Socket } from 'socket.io';
 
 /** A packet as socket.io-parser decoded it from one incoming message. */
