@@ -78,6 +78,23 @@ const MUTANTS = [
     tests: ['packages/server/src/shutdown.test.ts'],
   },
   {
+    id: 'close-default-no-reconnect',
+    what: "close() by default disconnects ('io server disconnect'): clients are stranded after a restart",
+    file: 'packages/server/src/server.ts',
+    find: /options\.reconnect \?\? true/,
+    replace: 'options.reconnect ?? false',
+    tests: ['packages/server/src/shutdown.test.ts'],
+  },
+  {
+    id: 'close-reconnect-false-ignored',
+    what: 'close({ reconnect: false }) still closes the sockets as io.close() does',
+    file: 'packages/server/src/server.ts',
+    anchor: /function closeAllConnections/,
+    find: /if \(reconnect\) closeAsShuttingDown\(socket\);\s*else socket\.disconnect\(\);/,
+    replace: 'closeAsShuttingDown(socket); // mutant: reconnect ignored',
+    tests: ['packages/server/src/shutdown.test.ts'],
+  },
+  {
     id: 'safe-logger-rethrows',
     what: 'a logger that throws escapes safeLogger',
     file: 'packages/core/src/logger.ts',

@@ -63,7 +63,7 @@ export function sendAck(socket: Socket, id: number, payload: unknown): void {
 }
 
 /** The reason socket.io 4.8's own `io.close()` closes each socket with; one it persists a session for. */
-export const SERVER_SHUTTING_DOWN = 'server shutting down';
+const SERVER_SHUTTING_DOWN = 'server shutting down';
 
 /**
  * Closes a socket as socket.io 4.8's `io.close()` does, through `Socket#_onclose`: no DISCONNECT
