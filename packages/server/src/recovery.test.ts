@@ -260,6 +260,47 @@ async function awayWhile(quiet: Quiet, socket: ClientSocket, whileAway: () => un
 }
 
 describe('connection state recovery of a client that received no event (socket.io#4888, #5538)', () => {
+  it('recovery: restoring a session its client made join 2,000 rooms costs a lookup per kept packet, not per packet and room', async () => {
+    // The default rate limit lets a client join 2,000 rooms in 20 s; the test does not wait that long.
+    const { quiet, io, url } = await quietServer({ rateLimit: false });
+    const member = await quietClient(url);
+    // What a chat's 'join' lets any client do; a restore used to compare each kept packet with each room.
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => request(member.socket, 'join', `r${batch * 100 + i}`)),
+      );
+    }
+    const adapter = io.of('/').adapter;
+    const restore = adapter.restoreSession.bind(adapter);
+    let lookups = 0;
+    // restoreSession is synchronous inside: every Set lookup counted is one of the restore.
+    adapter.restoreSession = (pid, offset) => {
+      const has = Set.prototype.has;
+      Set.prototype.has = function (this: Set<unknown>, value: unknown) {
+        lookups++;
+        return has.call(this, value);
+      };
+      try {
+        return restore(pid, offset);
+      } finally {
+        Set.prototype.has = has;
+      }
+    };
+    const packets = 2_500;
+    const recovered = await awayWhile(quiet, member.socket, () => {
+      for (let i = 0; i < packets; i++) {
+        io.to('elsewhere').emit('news', 'not for it');
+        io.except('elsewhere').emit('news', i);
+      }
+    });
+    expect(recovered).toBe(true);
+    await waitFor('every packet that reached its rooms', () => member.news.length === packets);
+    expect(member.news).toEqual(Array.from({ length: packets }, (_, i) => i));
+    // Before: 2 x 2,500 packets x 2,001 rooms, 10 million lookups (~0.5 s of a blocked event loop
+    // per comeback, as often as the client likes); now one or two per packet.
+    expect(lookups).toBeLessThanOrEqual(4 * packets);
+  });
+
   it('recovery: a client that joined a room and received no event is restored: same id, same rooms, RECONNECT', async () => {
     const { quiet, url } = await quietServer();
     const { socket } = await quietClient(url);

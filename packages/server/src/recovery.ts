@@ -176,9 +176,10 @@ class RecoveryLog {
     const missedPackets: unknown[][] = [];
     let firstReplayedSeq: number | undefined;
     const packets = this.#packets;
+    const sessionRooms = new Set(session.rooms);
     for (let i = from - this.#firstSeq; i < packets.length; i++) {
       const packet = packets[i] as StoredPacket;
-      if (packet.owner === owner && !packet.discarded && reaches(session.rooms, packet.opts)) {
+      if (packet.owner === owner && !packet.discarded && reaches(sessionRooms, packet.opts)) {
         firstReplayedSeq ??= packet.seq;
         missedPackets.push(packet.data);
       }
@@ -249,10 +250,17 @@ class RecoveryLog {
 }
 
 // socket.io-adapter's rule: a packet reaches a session when it went to everyone or to one of the
-// session's rooms, and excluded none of them.
-function reaches(rooms: readonly string[], opts: BroadcastOptions): boolean {
-  const included = opts.rooms.size === 0 || rooms.some((room) => opts.rooms.has(room));
-  return included && (opts.except === undefined || rooms.every((room) => !opts.except?.has(room)));
+// session's rooms, and excluded none of them. Checked from the smaller side: a session a client
+// made join thousands of rooms costs a restore no more per packet than the packet's own rooms.
+function reaches(rooms: ReadonlySet<string>, opts: BroadcastOptions): boolean {
+  const included = opts.rooms.size === 0 || intersects(opts.rooms, rooms);
+  return included && (opts.except === undefined || !intersects(opts.except, rooms));
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [smaller, larger] = a.size <= b.size ? [a, b] : [b, a];
+  for (const item of smaller) if (larger.has(item)) return true;
+  return false;
 }
 
 function resolveRecoveryLimits(limits: Partial<RecoveryLimits> | null | undefined): RecoveryLimits {
