@@ -395,6 +395,23 @@ describe('connection state recovery of a client that received no event (socket.i
     expect(news).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('recovery: emits socket.io cannot encode keep none of their payload (they counted 0 bytes against maxBytes)', async () => {
+    const { quiet, io, url } = await quietServer();
+    const { socket, news } = await quietClient(url);
+    const before = await heapAfterGc();
+    for (let i = 0; i < 20; i++) {
+      // 4 MB each, and a BigInt JSON cannot encode: the emit throws.
+      expect(() => io.to('room').emit('news', { text: `${i}`.padEnd(4_000_000, '.'), n: 1n })).toThrow();
+    }
+    const after = await heapAfterGc();
+    console.log(`[unencodable] heap ${mb(before)} → ${mb(after)} after 20 unencodable emits of 4 MB`);
+    // Before: all 80 MB kept (each such emit holds a place in the sequence, and held its payload).
+    expect(after - before).toBeLessThan(16 * MB);
+    const recovered = await awayWhile(quiet, socket, () => io.to('room').emit('news', 'after'));
+    expect(recovered).toBe(true);
+    expect(news).toEqual(['after']);
+  });
+
   it('recovery: a client whose offset is older than its session (left from a session it lost) is restored from its session', async () => {
     const { quiet, io, url } = await quietServer({ recoveryLimits: { maxPackets: 3 } });
     const { socket, news } = await quietClient(url);

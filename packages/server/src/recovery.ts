@@ -56,7 +56,8 @@ interface StoredPacket {
   readonly seq: number;
   readonly owner: Adapter;
   readonly opts: BroadcastOptions;
-  readonly data: unknown[];
+  /** The event's arguments; emptied when discarded, so that nothing uncounted is held. */
+  data: unknown[];
   readonly emittedAt: number;
   bytes: number;
   /** socket.io could not send it: kept for its place in the sequence, never replayed. */
@@ -151,10 +152,12 @@ class RecoveryLog {
 
   /**
    * Takes back the packet just appended (socket.io could not send it). It keeps its seq, so that
-   * seqs stay positions in the queue and no later packet reuses its offset.
+   * seqs stay positions in the queue and no later packet reuses its offset, but not its payload:
+   * it was never sized, so it would be held outside `maxBytes`.
    */
   discard(entry: StoredPacket): void {
     entry.discarded = true;
+    entry.data = [];
   }
 
   persist(owner: Adapter, session: SessionToPersist, missedFrom: number | undefined): void {
