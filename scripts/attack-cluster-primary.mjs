@@ -18,8 +18,16 @@ const scenarios =
     ? process.argv.slice(2)
     : ['head', 'line', 'fill', 'byte', 'cookie', 'sighup'];
 
+/** Every cluster started: a scenario that throws must not leave its primary and workers running. */
+const started = new Set();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGTERM');
+});
+
 function startCluster() {
   const child = spawn(process.execPath, ['dist/main.js'], { cwd, env: { ...process.env, PORT: '0' } });
+  started.add(child);
+  child.on('exit', () => started.delete(child));
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
