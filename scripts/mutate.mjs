@@ -140,6 +140,15 @@ const MUTANTS = [
     testName: 'received no event is restored',
   },
   {
+    id: 'recovery-session-bytes-unbounded',
+    what: "kept sessions' rooms are not counted: a client in thousands of rooms keeps its session past maxSessionBytes",
+    file: 'packages/server/src/recovery.ts',
+    find: /this\.#sessions\.size <= maxSessions && this\.#sessionBytes <= maxSessionBytes/,
+    replace: 'this.#sessions.size <= maxSessions /* mutant */',
+    tests: ['packages/server/src/recovery.test.ts'],
+    testName: 'maxSessionBytes counts the rooms',
+  },
+  {
     id: 'recovery-marker-in-handshake',
     what: "the bridge's marker shows in socket.handshake.auth",
     file: 'packages/server/src/socketio-internals.ts',

@@ -260,6 +260,38 @@ async function awayWhile(quiet: Quiet, socket: ClientSocket, whileAway: () => un
 }
 
 describe('connection state recovery of a client that received no event (socket.io#4888, #5538)', () => {
+  it('recovery: maxSessionBytes counts the rooms of kept sessions; past it, the oldest sessions go first', async () => {
+    // 1,000 rooms of 5 characters: each session counts 512 + 1,000 x (64 + 10) bytes, ~74.5 KB;
+    // 200 KB keeps the two newest of five.
+    const { quiet, url } = await quietServer({
+      rateLimit: false,
+      recoveryLimits: { maxSessionBytes: 200_000 },
+    });
+    const members = [];
+    for (let i = 0; i < 5; i++) {
+      const member = await quietClient(url, { reconnection: false });
+      for (let batch = 0; batch < 10; batch++) {
+        await Promise.all(
+          Array.from({ length: 100 }, (_, r) =>
+            request(member.socket, 'join', `r${batch}${String(r).padStart(2, '0')}0`),
+          ),
+        );
+      }
+      members.push(member);
+    }
+    // Dropped one after the other, oldest first; then all come back.
+    for (const member of members) await drop(quiet, member.socket);
+    for (const member of members) {
+      member.socket.connect();
+      await back(member.socket);
+    }
+    expect(members.map((m) => m.socket.recovered)).toEqual([false, false, false, true, true]);
+    // A restored one is back in its 1,000 rooms; an evicted one starts over, with only what CONNECT gives.
+    const fresh = (await request<string[]>(members[0]!.socket, 'rooms')).length;
+    expect(fresh).toBeLessThan(5);
+    expect(await request<string[]>(members[4]!.socket, 'rooms')).toHaveLength(fresh + 1_000);
+  });
+
   it('recovery: restoring a session its client made join 2,000 rooms costs a lookup per kept packet, not per packet and room', async () => {
     // The default rate limit lets a client join 2,000 rooms in 20 s; the test does not wait that long.
     const { quiet, io, url } = await quietServer({ rateLimit: false });

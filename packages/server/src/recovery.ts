@@ -15,7 +15,7 @@ import {
  *
  * @example
  * ```ts
- * const limits: RecoveryLimits = { maxPackets: 50_000, maxBytes: 64 * 1024 * 1024, maxSessions: 20_000 };
+ * const limits: RecoveryLimits = { maxPackets: 50_000, maxBytes: 64 * 1024 * 1024, maxSessions: 20_000, maxSessionBytes: 32 * 1024 * 1024 };
  * new SocketServer({ recoveryLimits: limits });
  * ```
  */
@@ -26,11 +26,24 @@ export interface RecoveryLimits {
   readonly maxBytes: number;
   /** Sessions of disconnected clients kept. */
   readonly maxSessions: number;
+  /**
+   * Estimated heap of those sessions: each counts 512 bytes plus, per room it was in, 64 bytes
+   * and 2 bytes per character of the room's name (`socket.data`
+   * is not counted: it is the application's). A client that joined thousands of rooms makes its
+   * session cost that much, and the oldest sessions go first to stay within it.
+   */
+  readonly maxSessionBytes: number;
 }
+
+/** What a kept session is counted for against `maxSessionBytes`, before its rooms (measured ~0.5 KB). */
+const SESSION_BASE_BYTES = 512;
+/** What each room of a kept session is counted for, besides 2 bytes per character of its name (measured ~46 B). */
+const SESSION_ROOM_BYTES = 64;
 
 /**
  * The limits a {@link SocketServer} puts on connection state recovery unless told otherwise:
- * 10,000 packets, 16 MiB of packets, 10,000 sessions. Measured (recovery.test.ts), a kept packet
+ * 10,000 packets, 16 MiB of packets, 10,000 sessions, 16 MiB of sessions (estimated from their
+ * rooms: a session of a client in 2,000 rooms counts ~150 KB). Measured (recovery.test.ts), a kept packet
  * costs ~0.9 KB of heap besides its payload (its arguments array, its rooms, the entry), and a
  * string payload about its encoded size: the packets stay under ~25 MB of heap (16 MiB of
  * payload + 10,000 × 0.9 KB), the sessions add ~0.5 KB each plus their `socket.data`.
@@ -47,6 +60,7 @@ export const DEFAULT_RECOVERY_LIMITS: Readonly<RecoveryLimits> = Object.freeze({
   maxPackets: 10_000,
   maxBytes: 16 * 1024 * 1024,
   maxSessions: 10_000,
+  maxSessionBytes: 16 * 1024 * 1024,
 });
 
 type SessionToPersist = Parameters<Adapter['persistSession']>[0];
@@ -65,6 +79,8 @@ interface StoredPacket {
 }
 
 interface StoredSession extends SessionToPersist {
+  /** What it counts for against `maxSessionBytes`. */
+  readonly bytes: number;
   readonly owner: Adapter;
   readonly disconnectedAt: number;
   /**
@@ -99,6 +115,7 @@ class RecoveryLog {
   #bytes = 0;
   readonly #byId = new Map<string, StoredPacket>();
   readonly #sessions = new Map<string, StoredSession>();
+  #sessionBytes = 0;
   // Offsets of another server (a restarted process) never match this one's.
   readonly #prefix = `${Math.random().toString(36).slice(2, 8)}-`;
   #users = 0;
@@ -163,8 +180,10 @@ class RecoveryLog {
   persist(owner: Adapter, session: SessionToPersist, missedFrom: number | undefined): void {
     const now = Date.now();
     // Re-inserted, so that the Map's order stays the order of disconnection.
-    this.#sessions.delete(session.pid);
-    this.#sessions.set(session.pid, { ...session, owner, disconnectedAt: now, missedFrom });
+    this.#forget(session.pid);
+    const bytes = sessionBytes(session.rooms);
+    this.#sessions.set(session.pid, { ...session, owner, disconnectedAt: now, missedFrom, bytes });
+    this.#sessionBytes += bytes;
     this.#evict(now);
   }
 
@@ -172,7 +191,7 @@ class RecoveryLog {
     const session = this.#sessions.get(pid);
     if (!session || session.owner !== owner) return null;
     // A session id is a bearer token: it restores one socket, once.
-    this.#sessions.delete(pid);
+    this.#forget(pid);
     if (session.disconnectedAt + this.#window < Date.now()) return null;
     const from = this.#replayFrom(owner, session, offset);
     if (from === undefined) return null;
@@ -224,7 +243,7 @@ class RecoveryLog {
   }
 
   #evict(now: number): void {
-    const { maxPackets, maxBytes, maxSessions } = this.#limits;
+    const { maxPackets, maxBytes, maxSessions, maxSessionBytes } = this.#limits;
     const threshold = now - this.#window;
     const packets = this.#packets;
     while (this.#head < packets.length) {
@@ -246,9 +265,17 @@ class RecoveryLog {
       this.#head = 0;
     }
     for (const [pid, session] of this.#sessions) {
-      if (this.#sessions.size <= maxSessions && session.disconnectedAt >= threshold) break;
-      this.#sessions.delete(pid);
+      const within = this.#sessions.size <= maxSessions && this.#sessionBytes <= maxSessionBytes;
+      if (within && session.disconnectedAt >= threshold) break;
+      this.#forget(pid);
     }
+  }
+
+  #forget(pid: string): void {
+    const session = this.#sessions.get(pid);
+    if (!session) return;
+    this.#sessions.delete(pid);
+    this.#sessionBytes -= session.bytes;
   }
 }
 
@@ -268,7 +295,7 @@ function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 function resolveRecoveryLimits(limits: Partial<RecoveryLimits> | null | undefined): RecoveryLimits {
   const merged = { ...DEFAULT_RECOVERY_LIMITS, ...limits };
-  for (const key of ['maxPackets', 'maxBytes', 'maxSessions'] as const) {
+  for (const key of ['maxPackets', 'maxBytes', 'maxSessions', 'maxSessionBytes'] as const) {
     const value = merged[key];
     if (!(typeof value === 'number' && value >= 0)) {
       throw new SocketError(
@@ -278,6 +305,13 @@ function resolveRecoveryLimits(limits: Partial<RecoveryLimits> | null | undefine
     }
   }
   return merged;
+}
+
+/** A kept session's estimated heap: see {@link RecoveryLimits.maxSessionBytes}. */
+function sessionBytes(rooms: Iterable<string>): number {
+  let bytes = SESSION_BASE_BYTES;
+  for (const room of rooms) bytes += SESSION_ROOM_BYTES + 2 * room.length;
+  return bytes;
 }
 
 function estimateBytes(data: unknown[]): number {
