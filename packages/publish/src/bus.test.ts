@@ -214,6 +214,22 @@ describe('PublishBus on the receiving side', () => {
     expect(b.count('once')).toBe(1);
   });
 
+  // Message ids are a per-bus random prefix and a counter: the n-th messages of two buses must
+  // not be taken for one another (the mutant "id = counter" delivers only one of each pair).
+  test('the n-th messages of two publishing buses are both delivered', async () => {
+    const hub = new MemoryHub();
+    const A = await startBusServer(resources, { transport: hub.transport() });
+    const B = await startBusServer(resources, { transport: hub.transport() });
+    const C = await startBusServer(resources, { transport: hub.transport() });
+    const c = await member(resources, C);
+    for (let i = 0; i < 3; i++) {
+      await A.bus.publish({ event: 'from-a', data: [i] });
+      await B.bus.publish({ event: 'from-b', data: [i] });
+    }
+    await waitFor('three messages from each bus', () => c.count('from-a') === 3 && c.count('from-b') === 3);
+    expect(c.events.filter((e) => e.event === 'from-b').map((e) => e.args)).toEqual([[0], [1], [2]]);
+  });
+
   test('remembers the last 10,000 ids: a recent repeat is refused, the oldest is forgotten', async () => {
     const { transport, deliver } = inboundTransport();
     const B = await startBusServer(resources, { transport });

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type Logger, safeLogger } from '@pestras/micro-socket-core';
 import type { Namespace, Server } from 'socket.io';
 import { adapterTransport, linksServers } from './adapter';
@@ -84,6 +84,12 @@ export class PublishBus {
   readonly transport: PublishTransport;
   readonly #io: Server<any, any, any, any>;
   readonly #logger: Required<Logger>;
+  /**
+   * Its messages' ids are this (96 random bits, base64url) then a counter: unique like a UUID
+   * per message, at half the bytes and without drawing random numbers per message.
+   */
+  readonly #idPrefix = `${randomBytes(12).toString('base64url')}.`;
+  #published = 0;
   readonly #seen = new Set<string>();
   /** The ids in `#seen`, oldest first from `#nextSlot`: evicting one costs O(1). */
   readonly #recent: (string | undefined)[] = new Array(REMEMBERED_IDS);
@@ -167,7 +173,7 @@ export class PublishBus {
     let payload: string;
     try {
       normalized = normalizeMessage(message);
-      payload = encodeEnvelope(randomUUID(), this.id, normalized);
+      payload = encodeEnvelope(`${this.#idPrefix}${(this.#published++).toString(36)}`, this.id, normalized);
     } catch (err) {
       if (err instanceof PublishError) throw err;
       // A getter, toJSON or proxy of the caller's threw while the message was read.

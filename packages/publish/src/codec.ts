@@ -81,12 +81,14 @@ function encodeValue(value: unknown, keys: Keys, ancestors: object[]): Encoded {
   ancestors.push(object);
   try {
     if (Array.isArray(object)) {
-      return Array.from(object, (item, index) => {
+      // A loop, not Array.from with a callback: this runs for every published message's `data`.
+      const items: Encoded[] = new Array(object.length);
+      for (let index = 0; index < object.length; index++) {
         keys.push(index);
-        const encoded = encodeValue(item, keys, ancestors);
+        items[index] = encodeValue(object[index], keys, ancestors);
         keys.pop();
-        return encoded;
-      });
+      }
+      return items;
     }
     // What socket.io itself would send for an object with toJSON (an ObjectId, a Decimal...).
     const toJSON = (object as { toJSON?: unknown }).toJSON;
@@ -164,12 +166,21 @@ function decodeTagged(fields: Record<string, unknown>, depth: number): unknown {
 export function encodeEnvelope(id: string, origin: string, message: NormalizedMessage): string {
   const data = encodeValue(message.data, [], []);
   const { event, namespace, room, socketId, broadcast } = message;
+  // Fields at their defaults stay off the wire (JSON.stringify skips undefined): every byte is
+  // written, copied and parsed again by each process on the way (twice over IPC).
   return JSON.stringify({
     p: PROTOCOL,
     v: VERSION,
     id,
     origin,
-    m: { event, data, namespace, room, socketId, broadcast },
+    m: {
+      event,
+      data,
+      namespace: namespace === '/' ? undefined : namespace,
+      room,
+      socketId,
+      broadcast: broadcast || undefined,
+    },
   });
 }
 
@@ -191,6 +202,13 @@ export function decodeEnvelope(payload: unknown): Envelope {
   }
   if (typeof m !== 'object' || m === null) throw malformed('missing message');
   const fields = m as Record<string, unknown>;
-  const message = normalizeMessage({ ...fields, data: decodeValue(fields.data, 0) });
+  const message = normalizeMessage({
+    event: fields.event,
+    data: decodeValue(fields.data, 0),
+    namespace: fields.namespace,
+    room: fields.room,
+    socketId: fields.socketId,
+    broadcast: fields.broadcast,
+  });
   return { id, origin, message };
 }
