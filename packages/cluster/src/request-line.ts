@@ -117,7 +117,8 @@ export class RequestLineReader {
   push(chunk: Buffer): ConnectionRoute {
     if (this.#route.action !== 'wait') return this.#route;
     this.#append(chunk);
-    const bytes = this.#buffer;
+    // What was read, not the buffer's spare room: a search there would rescan it on every push.
+    const bytes = this.bytes();
     if (this.#start < 0) {
       let from = this.#scanned;
       while (from < this.#length && (bytes[from] === CR || bytes[from] === LF)) from++;
@@ -126,8 +127,7 @@ export class RequestLineReader {
       else if (this.#length > this.#limits.maxRequestLineBytes) this.#overLimit();
     }
     while (this.#start >= 0 && this.#route === WAIT) {
-      const lineFeed = bytes.indexOf(LF, this.#scanned);
-      const end = lineFeed < 0 || lineFeed >= this.#length ? -1 : lineFeed;
+      const end = bytes.indexOf(LF, this.#scanned);
       if (end < 0) {
         this.#scanned = this.#length;
         if (this.#length > this.#limits.maxRequestLineBytes) this.#overLimit();
