@@ -117,6 +117,8 @@ export function request<T = unknown>(socket: ClientSocket, event: string, ...arg
 
 export interface RunningProcess {
   readonly child: ChildProcess;
+  /** The process's `HEALTH_CHECK_DIR`: where a Micro service writes its `__health` file. */
+  readonly healthDir: string;
   /** Everything the process printed so far, stdout and stderr together. */
   output(): string;
   /** Waits until the output matches; returns the match. */
@@ -128,8 +130,8 @@ export interface RunningProcess {
 
 /**
  * Starts a real child process; the resources kill it (SIGKILL) if the test did not stop it.
- * `HEALTH_CHECK_DIR` defaults to a temporary folder removed afterwards, so a Micro service writes
- * its `__health` file there rather than into the example's folder.
+ * `HEALTH_CHECK_DIR` is a temporary folder of its own (`healthDir`), removed afterwards, so a Micro
+ * service writes its `__health` file there rather than into the example's folder.
  */
 export function startProcess(
   resources: Resources,
@@ -137,11 +139,12 @@ export function startProcess(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): RunningProcess {
-  const healthDir = mkdtempSync(join(tmpdir(), 'micro-socket-health-'));
-  resources.add(healthDir, (dir) => rmSync(dir, { recursive: true, force: true }));
+  const healthDir = resources.add(mkdtempSync(join(tmpdir(), 'micro-socket-health-')), (dir) =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, HEALTH_CHECK_DIR: healthDir, ...options.env },
+    env: { ...process.env, ...options.env, HEALTH_CHECK_DIR: healthDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
@@ -155,6 +158,7 @@ export function startProcess(
   const exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const running: RunningProcess = {
     child,
+    healthDir,
     output: () => text,
     waitForOutput: (pattern, timeout = 15_000) =>
       waitFor(

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,19 +24,15 @@ const url = 'http://127.0.0.1:3001';
  * and the start is retried until the deadline.
  */
 async function startService() {
-  const healthDir = resources.add(mkdtempSync(join(tmpdir(), 'micro-basic-')), (dir) =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
   const deadline = Date.now() + 40_000;
   for (;;) {
     const service = startProcess(resources, process.execPath, ['dist/main.js'], {
       cwd,
-      env: { HEALTH_CHECK_DIR: healthDir },
     });
     const [outcome] = await service.waitForOutput(
       /socket\.io listening on 0\.0\.0\.0:3001|cannot listen on 0\.0\.0\.0:3001/,
     );
-    if (outcome.startsWith('socket.io listening')) return { service, healthDir };
+    if (outcome.startsWith('socket.io listening')) return { service, healthDir: service.healthDir };
     service.kill('SIGKILL');
     await service.exited();
     if (Date.now() > deadline) throw new Error('port 3001 stayed taken');

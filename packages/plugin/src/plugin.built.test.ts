@@ -1,9 +1,8 @@
 // MicroSocket inside real Micro services: child processes running fixtures/ against the built
 // package (build it first). @pestras/micro is never imported here: its import installs process
 // handlers that would end the test worker.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -11,6 +10,7 @@ import {
   connected,
   nextEvent,
   Resources,
+  type RunningProcess,
   request,
   startProcess,
   waitFor,
@@ -20,12 +20,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 const resources = new Resources();
 afterEach(() => resources.stopAll());
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-function healthDir(): string {
-  return resources.add(mkdtempSync(join(tmpdir(), 'micro-plugin-')), (dir) =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
-}
 
 function startService(scenario: string, env: Record<string, string> = {}) {
   return startProcess(resources, process.execPath, ['service.cjs'], {
@@ -47,16 +41,27 @@ async function takenPort(): Promise<number> {
   return (taken.address() as { port: number }).port;
 }
 
-const readHealth = (dir: string) => () => JSON.parse(readFileSync(join(dir, '__health'), 'utf8'));
+const readHealth = (service: RunningProcess) => () =>
+  JSON.parse(readFileSync(join(service.healthDir, '__health'), 'utf8'));
+
+/** A service that could not start reports itself unhealthy but live, and still stops cleanly. */
+async function expectUnhealthyThenStop(service: RunningProcess): Promise<void> {
+  expect(await waitFor('the health file', readHealth(service))).toEqual({
+    healthy: false,
+    ready: false,
+    live: true,
+  });
+  service.kill('SIGTERM');
+  expect(await service.exited()).toEqual({ code: 0, signal: null });
+}
 
 describe('MicroSocket in a Micro service (CommonJS)', () => {
   it('provides Micro.plugin, refuses publish before start, and reports health', async () => {
-    const dir = healthDir();
-    const service = startService('default', { HEALTH_CHECK_DIR: dir });
+    const service = startService('default');
     await listening(service);
     expect(service.output()).toContain('typeof Micro.plugin: function');
     expect(service.output()).toContain('early publish: ERR_NOT_STARTED');
-    expect(await waitFor('the health file', readHealth(dir))).toEqual({
+    expect(await waitFor('the health file', readHealth(service))).toEqual({
       healthy: true,
       ready: true,
       live: true,
@@ -111,16 +116,9 @@ describe('MicroSocket in a Micro service (CommonJS)', () => {
   });
 
   it('reports itself unhealthy, and keeps the service up, when it cannot start', async () => {
-    const dir = healthDir();
-    const service = startService('no-http-server', { HEALTH_CHECK_DIR: dir });
+    const service = startService('no-http-server');
     await service.waitForOutput(/MicroSocket: .*the http server function returned no server/);
-    expect(await waitFor('the health file', readHealth(dir))).toEqual({
-      healthy: false,
-      ready: false,
-      live: true,
-    });
-    service.kill('SIGTERM');
-    expect(await service.exited()).toEqual({ code: 0, signal: null });
+    await expectUnhealthyThenStop(service);
   });
 
   it('exits 1 by default when its port is taken, so that an orchestrator restarts it', async () => {
@@ -134,17 +132,10 @@ describe('MicroSocket in a Micro service (CommonJS)', () => {
   });
 
   it('keeps running without sockets on a taken port with exitOnStartFailure: false', async () => {
-    const dir = healthDir();
     const port = await takenPort();
-    const service = startService('port-taken-keep-running', { PORT: String(port), HEALTH_CHECK_DIR: dir });
+    const service = startService('port-taken-keep-running', { PORT: String(port) });
     await service.waitForOutput(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
-    expect(await waitFor('the health file', readHealth(dir))).toEqual({
-      healthy: false,
-      ready: false,
-      live: true,
-    });
-    service.kill('SIGTERM');
-    expect(await service.exited()).toEqual({ code: 0, signal: null });
+    await expectUnhealthyThenStop(service);
   });
 
   it('logs a publish failure once when fired and forgotten, and not at all when the caller catches it', async () => {
