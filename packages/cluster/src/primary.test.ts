@@ -271,14 +271,7 @@ describe('startClusterPrimary', () => {
   });
 
   test('restarts a worker that crashes in a loop with exponential backoff, up to maxRestartDelay', async () => {
-    const delays: number[] = [];
-    const logger = {
-      ...quiet,
-      warn(message: string) {
-        const delay = /replacing it in (\d+) ms/.exec(message);
-        if (delay) delays.push(Number(delay[1]));
-      },
-    };
+    const { delays, logger } = crashDelays();
     const { primary } = await start({
       workers: 1,
       mode: 'crash',

@@ -59,7 +59,9 @@ export interface StickyWorkerOptions {
    * `cookie` itself (then its name is used). With `false`, and no `cookie` option, reconnections
    * land on any worker (round robin), and recover only with an adapter that shares sessions.
    * Browsers send the cookie to the same origin; cross-origin clients need `withCredentials: true`
-   * (and CORS `credentials: true`), and socket.io-client in Node keeps it with `withCredentials: true`.
+   * (and CORS `credentials: true`). socket.io-client in Node keeps cookies only within one
+   * connection (engine.io-client 6.6), so its reconnections land round robin unless it sends the
+   * cookie itself (`extraHeaders`).
    */
   routingCookie?: boolean;
 }
